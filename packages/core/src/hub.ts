@@ -1,0 +1,366 @@
+import type { Activity, ActivityEvent, ActivityEventType, StateFilter } from '@activityd/protocol';
+import { EndedError, ForbiddenError, NotCompletedError, UnavailableError, ValidationError } from '@activityd/protocol/errors';
+import { requireReporter, requireScope, requireVisible, SYSTEM, type Principal } from './access.js';
+import {
+  applyCancel, applyEnd, applyPatch, newActivity, toPublic,
+  type ActivityEnd, type ActivityPatch, type ActivitySpec, type StoredActivity,
+} from './activity.js';
+import { EventFanout } from './event-fanout.js';
+import type { HubEventMap } from './hub-events.js';
+import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
+import { CoalescingReporter, type RunContext } from './run-context.js';
+import { statesOf } from './state-filter.js';
+import type { ActivityQuery } from './store.js';
+import { Timers } from './timers.js';
+
+/** What {@link ActivityHub.run} returns once the activity has started. */
+export interface RunHandle {
+  /** The activity as it started. */
+  activity: Activity;
+  /** Resolves to the ended activity, whatever way it ended; never rejects. */
+  ended: Promise<Activity>;
+}
+
+/** A list request in wire terms. */
+export interface ListRequest {
+  state?: StateFilter[];
+  type?: string[];
+  owner?: number[];
+  parentId?: string;
+  id?: string[];
+  limit?: number;
+  cursor?: string;
+}
+
+const MAX_CONFLICT_RETRIES = 20;
+const CHUNK = 500;
+
+/**
+ * The core of activityd: every rule about activities lives here, once, and every surface
+ * (native API, dialects, streams, the embedding backend) calls it.
+ * @example
+ * const hub = new ActivityHub({ store: new MemoryStore() });
+ * await hub.start();
+ * const { activity } = await hub.run({ type: 'media.transcode', title: 'Alien (1979)' }, async (ctx) => {
+ *   for (let i = 0; i <= 100; i += 10) { ctx.signal.throwIfAborted(); await ctx.progress(i); }
+ *   return { bytes: 1234 };
+ * });
+ */
+export class ActivityHub {
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedHubOptions;
+  private readonly fanouts = new Map<keyof HubEventMap, EventFanout>();
+  private readonly work = new Map<string, AbortController>();
+  /** Parents whose progress is due to be recomputed; many child events in one turn cost one roll-up. */
+  private readonly rollUps = new Set<string>();
+  private timers: Timers | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private started = false;
+
+  constructor(options: HubOptions) {
+    this.options = resolveHubOptions(options);
+  }
+
+  private get store() {
+    return this.options.store;
+  }
+
+  private now(): number {
+    return this.options.clock.now();
+  }
+
+  /** Opens the store, ends in-process work a previous process left running, and starts the lease and retention loops. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.store.open();
+    this.unsubscribe = this.store.subscribe((event) => this.dispatch(event));
+    this.started = true;
+    await this.recover();
+    const timers = new Timers(this.options.clock, (error) => this.options.logger.warn({ err: error }, 'background job failed'));
+    timers.every(this.options.leaseCheckMs, () => this.expireLapsed());
+    timers.every(this.options.retentionCheckMs, () => this.purgeEnded());
+    this.timers = timers;
+  }
+
+  /** Stops the loops and closes the store. In-process work still running is `interrupted` at the next start. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.timers?.clear();
+    this.unsubscribe?.();
+    await this.store.close();
+  }
+
+  /**
+   * Subscribes to hub events; returns a function that unsubscribes.
+   * @example
+   * const off = hub.on('activity.ended', (e) => console.log(e.activity.state));
+   */
+  on<K extends keyof HubEventMap>(type: K, listener: (event: HubEventMap[K]) => void): () => void {
+    let fanout = this.fanouts.get(type);
+    if (!fanout) this.fanouts.set(type, (fanout = new EventFanout((error) => this.options.logger.error({ err: error }, 'event listener failed'))));
+    return fanout.add(listener as (event: ActivityEvent) => void);
+  }
+
+  /** Runs `work` in this process as a new activity. Cancelling it aborts `ctx.signal`. */
+  async run(spec: ActivitySpec, work: (ctx: RunContext) => Promise<unknown>, who: Principal = SYSTEM): Promise<RunHandle> {
+    const draft = newActivity(this.specFor(spec, who), this.now(), null, this.options.nodeId);
+    const controller = new AbortController();
+    this.work.set(draft.id, controller);
+    let activity: Activity;
+    try {
+      activity = await this.insert(draft);
+    } catch (error) {
+      this.work.delete(draft.id);
+      throw error;
+    }
+    return { activity, ended: this.execute(activity.id, work, controller) };
+  }
+
+  /** Creates a remote activity; its reporter must update it within the lease. */
+  async create(spec: ActivitySpec, who: Principal): Promise<Activity> {
+    requireScope(who, 'report');
+    const { leaseMs, heartbeatMs } = this.options;
+    return this.insert(newActivity(this.specFor(spec, who), this.now(), { leaseMs, heartbeatMs }, null));
+  }
+
+  /** Reports progress, title, subtitle or context; renews the lease. */
+  async update(id: string, patch: ActivityPatch, who: Principal): Promise<Activity> {
+    return this.mutate(id, who, 'activity.updated', (a) => {
+      requireReporter(who, a);
+      return applyPatch(a, patch, this.now());
+    });
+  }
+
+  /** Ends an activity as `completed` (with a result) or `failed` (with an error). */
+  async end(id: string, end: ActivityEnd, who: Principal): Promise<Activity> {
+    return this.mutate(id, who, 'activity.ended', (a) => {
+      requireReporter(who, a);
+      return applyEnd(a, end, this.now());
+    });
+  }
+
+  /** Completes an activity with `result`. */
+  complete(id: string, result: unknown, who: Principal): Promise<Activity> {
+    return this.end(id, { state: 'completed', result }, who);
+  }
+
+  /** Fails an activity. */
+  fail(id: string, error: { code?: string; message: string }, who: Principal): Promise<Activity> {
+    return this.end(id, { state: 'failed', error: { code: error.code ?? 'failed', message: error.message } }, who);
+  }
+
+  /** Cancels an activity: it ends before this resolves, and in-process work sees `ctx.signal` abort. */
+  async cancel(id: string, who: Principal, reason = 'cancelled'): Promise<Activity> {
+    return this.mutate(id, who, 'activity.ended', (a) => {
+      requireScope(who, 'cancel');
+      return applyCancel(a, this.now(), reason);
+    });
+  }
+
+  /** One visible activity. */
+  async get(id: string, who: Principal): Promise<Activity> {
+    requireScope(who, 'read');
+    return toPublic(requireVisible(who, id, await this.store.get(id)));
+  }
+
+  /** Visible activities, newest first, one page at a time. */
+  async list(request: ListRequest, who: Principal): Promise<{ activities: Activity[]; nextCursor: string | null }> {
+    requireScope(who, 'read');
+    const query: ActivityQuery = {
+      limit: request.limit ?? 100,
+      states: request.state ? statesOf(request.state) : undefined,
+      types: request.type,
+      owners: request.owner,
+      parentId: request.parentId,
+      ids: request.id,
+      cursor: request.cursor,
+      visibleTo: who.admin ? undefined : { userId: who.userId, groups: [...who.groups] },
+    };
+    const page = await this.store.list(query);
+    return { activities: page.activities.map(toPublic), nextCursor: page.nextCursor };
+  }
+
+  /** The result of a completed activity (`{}` if none); a coded 409 saying why otherwise. */
+  async result(id: string, who: Principal): Promise<Record<string, unknown>> {
+    const a = await this.get(id, who);
+    if (a.state === 'completed') return a.result ?? {};
+    const message = a.state === 'running' ? `activity ${id} is still running` : `activity ${id} ended ${a.state}, with no result`;
+    throw new NotCompletedError(message, { id, state: a.state });
+  }
+
+  /** Waits up to `ms` for the activity to end; resolves to it, ended or not. */
+  async wait(id: string, ms: number, who: Principal): Promise<Activity> {
+    const first = await this.get(id, who);
+    if (first.state !== 'running' || ms <= 0) return first;
+    return new Promise<Activity>((resolve, reject) => {
+      const finish = () => {
+        off();
+        cancelTimer();
+        this.get(id, who).then(resolve, reject);
+      };
+      const off = this.on('activity.ended', (e) => e.activity.id === id && finish());
+      const cancelTimer = this.options.clock.setTimeout(finish, ms);
+    });
+  }
+
+  /** Events with `seq` after `after`, oldest first, and whether the log still reaches back that far. */
+  async eventsAfter(after: number, limit = 1_000): Promise<{ events: ActivityEvent[]; complete: boolean }> {
+    const bounds = await this.store.logBounds();
+    const complete = after >= bounds.last || bounds.first <= after + 1;
+    return { events: complete ? await this.store.eventsAfter(after, limit) : [], complete };
+  }
+
+  /** How many in-process activities this hub is running now. */
+  get runningHere(): number {
+    return this.work.size;
+  }
+
+  private specFor(spec: ActivitySpec, who: Principal): ActivitySpec {
+    const owner = who.service && spec.owner !== undefined ? spec.owner : who.userId;
+    if (!who.admin && spec.groups?.some((g) => !who.groups.includes(g))) {
+      throw new ForbiddenError('an activity may name only groups its creator belongs to');
+    }
+    return { ...spec, owner, groups: spec.groups ?? [...who.groups] };
+  }
+
+  private async insert(draft: StoredActivity): Promise<Activity> {
+    if (draft.parentId !== null && !(await this.store.get(draft.parentId))) {
+      throw new ValidationError(`parent activity ${draft.parentId} not found`, { parentId: draft.parentId });
+    }
+    const event = await this.store.write({ type: 'activity.started', activity: draft, expectSeq: null });
+    if (!event) throw new UnavailableError('could not store the new activity');
+    return event.activity;
+  }
+
+  /**
+   * Reads, checks visibility, computes the next state with `next` and writes it if nobody changed
+   * the activity meanwhile; retries on a conflict. `next` returning `null` means "nothing to do".
+   */
+  private async mutate(
+    id: string, who: Principal, type: ActivityEventType, next: (a: StoredActivity) => StoredActivity | null,
+  ): Promise<Activity> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const current = requireVisible(who, id, await this.store.get(id));
+      const changed = next(current);
+      if (!changed) return toPublic(current);
+      const event = await this.store.write({ type, activity: changed, expectSeq: current.seq });
+      if (event) return event.activity;
+    }
+    throw new UnavailableError(`activity ${id} is changing too fast; try again`);
+  }
+
+  private async execute(id: string, work: (ctx: RunContext) => Promise<unknown>, controller: AbortController): Promise<Activity> {
+    const reporter = new CoalescingReporter((patch) => this.reportInternal(id, patch));
+    const ctx: RunContext = {
+      id,
+      signal: controller.signal,
+      progress: (value, subtitle) => reporter.report(subtitle === undefined ? { progress: value } : { progress: value, subtitle }),
+      update: (patch) => reporter.report(patch),
+    };
+    let end: ActivityEnd;
+    try {
+      end = { state: 'completed', result: await work(ctx) };
+    } catch (error) {
+      end = { state: 'failed', error: errorOf(error) };
+    }
+    this.work.delete(id);
+    try {
+      return await this.end(id, end, SYSTEM);
+    } catch (error) {
+      if (!(error instanceof EndedError)) this.options.logger.error({ err: error, id }, 'could not end in-process activity');
+      return toPublic((await this.store.get(id).catch(() => undefined)) ?? (await Promise.reject(error)));
+    }
+  }
+
+  private async reportInternal(id: string, patch: ActivityPatch): Promise<void> {
+    try {
+      await this.update(id, patch, SYSTEM);
+    } catch (error) {
+      if (!(error instanceof EndedError)) this.options.logger.warn({ err: error, id }, 'progress report failed');
+    }
+  }
+
+  private dispatch(event: ActivityEvent): void {
+    if (event.type === 'activity.ended' && event.activity.state === 'cancelled') {
+      this.work.get(event.activity.id)?.abort(new CancelledSignal(event.activity.error?.message ?? 'cancelled'));
+    }
+    this.fanouts.get(event.type)?.emit(event);
+    this.fanouts.get('event')?.emit(event);
+    const parentId = event.activity.parentId;
+    if (parentId !== null && !this.rollUps.has(parentId)) {
+      this.rollUps.add(parentId);
+      setImmediate(() => {
+        this.rollUps.delete(parentId);
+        void this.rollUp(parentId);
+      });
+    }
+  }
+
+  /** A parent's progress is the mean of its children's: ended children count as 100. */
+  private async rollUp(parentId: string): Promise<void> {
+    try {
+      const { activities } = await this.store.list({ parentId, limit: 1_000 });
+      if (activities.length === 0) return;
+      const total = activities.reduce((sum, c) => sum + (c.state === 'running' ? c.progress ?? 0 : 100), 0);
+      const progress = Math.round((total / activities.length) * 100) / 100;
+      await this.mutate(parentId, SYSTEM, 'activity.updated', (p) =>
+        p.state !== 'running' || p.progress === progress ? null : applyPatch(p, { progress }, this.now()));
+    } catch (error) {
+      this.options.logger.warn({ err: error, parentId }, 'could not roll progress up to the parent');
+    }
+  }
+
+  /** In-process work of a dead process can never finish: end it as failed/interrupted. Remote leases restart now. */
+  private async recover(): Promise<void> {
+    const interrupted = { code: 'interrupted', message: 'the process running this activity stopped' };
+    for (const a of await this.store.runningInProcess(100_000)) {
+      if (this.work.has(a.id)) continue;
+      await this.mutate(a.id, SYSTEM, 'activity.ended', (cur) =>
+        cur.state === 'running' ? applyEnd(cur, { state: 'failed', error: interrupted }, this.now()) : null);
+    }
+    let after: string | undefined;
+    for (;;) {
+      const batch = await this.store.runningRemote(CHUNK, after);
+      for (const a of batch) {
+        await this.mutate(a.id, SYSTEM, 'activity.updated', (cur) => (cur.state === 'running' ? applyPatch(cur, {}, this.now()) : null));
+      }
+      if (batch.length < CHUNK) break;
+      after = batch.at(-1)!.id;
+    }
+  }
+
+  private async expireLapsed(): Promise<void> {
+    const lapsed = await this.store.lapsed(this.now(), CHUNK);
+    for (const a of lapsed) {
+      await this.mutate(a.id, SYSTEM, 'activity.ended', (cur) => {
+        const now = this.now();
+        if (cur.state !== 'running' || cur.leaseExpiresAt === null || cur.leaseExpiresAt > now) return null;
+        return applyEnd(cur, { state: 'expired', error: { code: 'lease_expired', message: `no update for ${cur.leaseMs} ms` } }, now);
+      }).catch((error: unknown) => this.options.logger.warn({ err: error, id: a.id }, 'could not expire activity'));
+    }
+  }
+
+  private async purgeEnded(): Promise<void> {
+    const before = this.now() - this.options.retentionMs;
+    while ((await this.store.purgeEnded(before, CHUNK)) === CHUNK) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+/** The reason `ctx.signal` carries when an activity is cancelled. */
+export class CancelledSignal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CancelledSignal';
+  }
+}
+
+function errorOf(error: unknown): { code: string; message: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { code: typeof code === 'string' && code ? code : 'error', message: error.message || error.name };
+  }
+  return { code: 'error', message: String(error) };
+}

@@ -1,0 +1,25 @@
+/**
+ * The activityd core: the activity hub, its rules, and the store port with an in-memory adapter.
+ * No framework and no driver; the SQLite adapter is at `@activityd/core/sqlite`.
+ * @example
+ * import { ActivityHub, MemoryStore } from '@activityd/core';
+ * const hub = new ActivityHub({ store: new MemoryStore() });
+ * await hub.start();
+ * const { ended } = await hub.run({ type: 'upload', title: 'photo.jpg' }, async (ctx) => { await ctx.progress(50); return { ok: true }; });
+ */
+export { ActivityHub, CancelledSignal, type RunHandle, type ListRequest } from './hub.js';
+export type { HubEventMap } from './hub-events.js';
+export type { RunContext } from './run-context.js';
+export { resolveHubOptions, type HubOptions, type ResolvedHubOptions, type Logger } from './options.js';
+export { systemClock, ManualClock, type Clock } from './clock.js';
+export { SYSTEM, canSee, requireScope, type Principal, type Scope } from './access.js';
+export {
+  applyCancel, applyEnd, applyPatch, checkProgress, newActivity, normaliseResult, toPublic,
+  type StoredActivity, type ActivitySpec, type ActivityPatch, type ActivityEnd,
+} from './activity.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { statesOf, isStateFilter } from './state-filter.js';
+export {
+  matchesQuery, typeMatches, encodeCursor, decodeCursor,
+  type ActivityStore, type ActivityQuery, type ActivityPage, type ActivityWrite,
+} from './store.js';

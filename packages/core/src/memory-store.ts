@@ -1,0 +1,113 @@
+import type { ActivityEvent } from '@activityd/protocol';
+import { toPublic, type StoredActivity } from './activity.js';
+import { EventFanout } from './event-fanout.js';
+import {
+  compareNewestFirst, decodeCursor, encodeCursor, isAfterCursor, matchesQuery,
+  type ActivityPage, type ActivityQuery, type ActivityStore, type ActivityWrite,
+} from './store.js';
+import { ValidationError } from '@activityd/protocol/errors';
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /** How many events the log keeps (default 10,000). */
+  eventLogSize?: number;
+}
+
+/**
+ * Everything in process memory: for tests and ephemeral use. Nothing survives the process.
+ * @example
+ * const hub = new ActivityHub({ store: new MemoryStore() });
+ */
+export class MemoryStore implements ActivityStore {
+  private readonly activities = new Map<string, StoredActivity>();
+  private readonly log: ActivityEvent[] = [];
+  private readonly meta = new Map<string, string>();
+  private readonly fanout = new EventFanout();
+  private readonly eventLogSize: number;
+  private seq = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.eventLogSize = options.eventLogSize ?? 10_000;
+  }
+
+  async open(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async write(change: ActivityWrite): Promise<ActivityEvent | null> {
+    const current = this.activities.get(change.activity.id);
+    const ok = change.expectSeq === null ? !current : current?.seq === change.expectSeq;
+    if (!ok) return null;
+    const stored = { ...change.activity, seq: ++this.seq };
+    this.activities.set(stored.id, stored);
+    const event: ActivityEvent = { seq: stored.seq, type: change.type, at: stored.updatedAt, activity: toPublic(stored) };
+    this.log.push(event);
+    if (this.log.length > this.eventLogSize) this.log.splice(0, this.log.length - this.eventLogSize);
+    this.fanout.emit(event);
+    return event;
+  }
+
+  async get(id: string): Promise<StoredActivity | undefined> {
+    return this.activities.get(id);
+  }
+
+  async list(query: ActivityQuery): Promise<ActivityPage> {
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) throw new ValidationError('malformed cursor');
+    const matching = [...this.activities.values()]
+      .filter((a) => matchesQuery(a, query) && (!cursor || isAfterCursor(a, cursor)))
+      .sort(compareNewestFirst);
+    const activities = matching.slice(0, query.limit);
+    const last = activities.at(-1);
+    return { activities, nextCursor: matching.length > query.limit && last ? encodeCursor(last) : null };
+  }
+
+  async lapsed(now: number, limit: number): Promise<StoredActivity[]> {
+    return this.select((a) => a.state === 'running' && a.leaseExpiresAt !== null && a.leaseExpiresAt <= now, limit);
+  }
+
+  async runningInProcess(limit: number): Promise<StoredActivity[]> {
+    return this.select((a) => a.state === 'running' && a.runner !== null, limit);
+  }
+
+  async runningRemote(limit: number, afterId?: string): Promise<StoredActivity[]> {
+    return this.select((a) => a.state === 'running' && a.runner === null && (afterId === undefined || a.id > afterId), limit)
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async purgeEnded(endedBefore: number, limit: number): Promise<number> {
+    const doomed = this.select((a) => a.endedAt !== null && a.endedAt < endedBefore, limit);
+    for (const a of doomed) this.activities.delete(a.id);
+    return doomed.length;
+  }
+
+  async eventsAfter(after: number, limit: number): Promise<ActivityEvent[]> {
+    const start = this.log.findIndex((e) => e.seq > after);
+    return start < 0 ? [] : this.log.slice(start, start + limit);
+  }
+
+  async logBounds(): Promise<{ first: number; last: number }> {
+    return { first: this.log[0]?.seq ?? 0, last: this.seq };
+  }
+
+  subscribe(listener: (event: ActivityEvent) => void): () => void {
+    return this.fanout.add(listener);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return this.meta.get(key);
+  }
+
+  async setMetaOnce(key: string, value: string): Promise<string> {
+    if (!this.meta.has(key)) this.meta.set(key, value);
+    return this.meta.get(key)!;
+  }
+
+  private select(predicate: (a: StoredActivity) => boolean, limit: number): StoredActivity[] {
+    const out: StoredActivity[] = [];
+    for (const a of this.activities.values()) {
+      if (out.length >= limit) break;
+      if (predicate(a)) out.push(a);
+    }
+    return out;
+  }
+}

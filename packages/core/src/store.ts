@@ -1,0 +1,121 @@
+import type { ActivityEvent, ActivityEventType, ActivityState } from '@activityd/protocol';
+import type { StoredActivity } from './activity.js';
+import { canSee } from './access.js';
+
+/** What a list asks for; every filter is optional, values within one filter are alternatives. */
+export interface ActivityQuery {
+  ids?: string[];
+  states?: ActivityState[];
+  /** Exact types; a type ending in `.*` matches as a prefix. */
+  types?: string[];
+  owners?: number[];
+  parentId?: string;
+  /** Only what this user may see (see `canSee`); `undefined` for everything. */
+  visibleTo?: { userId: number | null; groups: string[] };
+  /** At most this many (1..1000). */
+  limit: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+/** One page of a list, newest first. */
+export interface ActivityPage {
+  activities: StoredActivity[];
+  nextCursor: string | null;
+}
+
+/** A conditional write: store `activity` if the stored copy still has `expectSeq`. */
+export interface ActivityWrite {
+  type: ActivityEventType;
+  activity: StoredActivity;
+  /** The `seq` the write was computed from; `null` for a new activity (no stored copy may exist). */
+  expectSeq: number | null;
+}
+
+/**
+ * The persistence port of the hub: activities and the event log, changed together atomically.
+ *
+ * Every change goes through {@link ActivityStore.write}, a compare-and-set on `seq` that also
+ * assigns the next global `seq` and appends the event: one atomic step, so a Redis adapter can do
+ * it in one Lua script. The hub computes the next state from a read; the store only guarantees
+ * that nobody changed the activity in between. Rules (what may change, and how) live in core, never
+ * here.
+ *
+ * Deliberately left out: access rules (the hub filters by principal), timers (the hub decides when
+ * leases are checked and retention runs), and serialisation for the wire.
+ */
+export interface ActivityStore {
+  /** Opens the store: creates or migrates its schema. Called once by the hub's `start()`. */
+  open(): Promise<void>;
+  /** Flushes and closes. */
+  close(): Promise<void>;
+  /**
+   * Atomically: if the stored activity's `seq` equals `expectSeq` (or, with `expectSeq: null`, no
+   * activity has the id), assigns the next `seq`, stores the activity with it and appends the event.
+   * Resolves once the change is durable, to the event — or to `null` when the condition failed.
+   */
+  write(change: ActivityWrite): Promise<ActivityEvent | null>;
+  /** The latest stored copy, or `undefined`. */
+  get(id: string): Promise<StoredActivity | undefined>;
+  /** Lists activities, newest first, paged by an opaque cursor. */
+  list(query: ActivityQuery): Promise<ActivityPage>;
+  /** Running remote activities whose lease lapsed at or before `now`. */
+  lapsed(now: number, limit: number): Promise<StoredActivity[]>;
+  /** Running in-process activities (whatever node ran them). */
+  runningInProcess(limit: number): Promise<StoredActivity[]>;
+  /** Running remote activities. */
+  runningRemote(limit: number, afterId?: string): Promise<StoredActivity[]>;
+  /** Deletes up to `limit` activities that ended before `endedBefore`; returns how many. */
+  purgeEnded(endedBefore: number, limit: number): Promise<number>;
+  /** Events with `seq > after`, oldest first, at most `limit`. */
+  eventsAfter(after: number, limit: number): Promise<ActivityEvent[]>;
+  /** The `seq` of the oldest kept event (0 when none) and of the latest one. */
+  logBounds(): Promise<{ first: number; last: number }>;
+  /**
+   * Calls `listener` for every committed event, in `seq` order, whichever process wrote it.
+   * The store is the truth; this is the wake-up call. Returns a function that stops it.
+   */
+  subscribe(listener: (event: ActivityEvent) => void): () => void;
+  /** Small named values the server keeps (the admin token's hash). */
+  getMeta(key: string): Promise<string | undefined>;
+  /** Sets a named value only if it has none yet; resolves to the value now stored. */
+  setMetaOnce(key: string, value: string): Promise<string>;
+}
+
+/** Matches an activity against a query's filters (not its paging). Shared by adapters that filter in memory. */
+export function matchesQuery(a: StoredActivity, q: Omit<ActivityQuery, 'limit' | 'cursor'>): boolean {
+  if (q.ids && !q.ids.includes(a.id)) return false;
+  if (q.states && !q.states.includes(a.state)) return false;
+  if (q.owners && (a.owner === null || !q.owners.includes(a.owner))) return false;
+  if (q.parentId !== undefined && a.parentId !== q.parentId) return false;
+  if (q.types && !q.types.some((t) => typeMatches(t, a.type))) return false;
+  if (q.visibleTo && !canSee({ ...q.visibleTo, admin: false }, a)) return false;
+  return true;
+}
+
+/** `media.*` matches `media.transcode`; anything else matches exactly. */
+export function typeMatches(pattern: string, type: string): boolean {
+  return pattern.endsWith('.*') ? type.startsWith(pattern.slice(0, -1)) : pattern === type;
+}
+
+/** Cursor of the list order (newest first): the last item's `createdAt` and `id`. */
+export function encodeCursor(a: Pick<StoredActivity, 'createdAt' | 'id'>): string {
+  return Buffer.from(`${a.createdAt}:${a.id}`).toString('base64url');
+}
+
+/** Reads a cursor; `undefined` for a malformed one, which callers report as bad input. */
+export function decodeCursor(cursor: string): { createdAt: number; id: string } | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const match = /^(\d{1,16}):([\w-]{1,64})$/.exec(text);
+  return match ? { createdAt: Number(match[1]), id: match[2]! } : undefined;
+}
+
+/** Newest first: by `createdAt` descending, then `id` descending. */
+export function compareNewestFirst(a: StoredActivity, b: StoredActivity): number {
+  return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+/** Is `a` after the cursor position in newest-first order? */
+export function isAfterCursor(a: StoredActivity, c: { createdAt: number; id: string }): boolean {
+  return a.createdAt < c.createdAt || (a.createdAt === c.createdAt && a.id < c.id);
+}

@@ -1,0 +1,19 @@
+/**
+ * Wire contracts shared by the activityd server and its clients: the activity model, events,
+ * error codes and the TypeBox schemas of the native API.
+ * @example
+ * import { type Activity, isEndState } from '@activityd/protocol';
+ */
+export {
+  END_STATES, STATES, isEndState,
+  type Activity, type ActivityState, type EndState, type StateFilter, type ActivityContext, type ActivityError,
+} from './activity.js';
+export { ACTIVITY_EVENT_TYPES, type ActivityEvent, type ActivityEventType, type HubEvent } from './events.js';
+export {
+  ERROR_STATUS, ERROR_DESCRIPTIONS, ActivitydError, ValidationError, UnauthenticatedError, ForbiddenError,
+  NotFoundError, EndedError, NotCancellableError, NotCompletedError, BodyTooLargeError, RateLimitedError,
+  UnavailableError, errorFromBody, isErrorCode, type ErrorCode, type ErrorBody,
+} from './errors.js';
+export {
+  ActivitySchema, CreateActivityBody, PatchActivityBody, ListQuery, ListReply, GetQuery, IdParams, ErrorReply,
+} from './schemas.js';

@@ -1,0 +1,110 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ERROR_STATUS } from './errors.js';
+
+/**
+ * Wire schemas of the native API, in one place. The server validates and serialises with them,
+ * `openapi.json` is generated from them, and their `Static` types are the SDK's types.
+ */
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const ActivityId = Type.String({ minLength: 1, maxLength: 64, description: 'UUID assigned by the hub' });
+export const ActivityType = Type.String({
+  minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$',
+  description: 'Dotted name clients switch on, e.g. `media.transcode`',
+});
+export const Progress = Type.Number({ minimum: 0, maximum: 100, description: '0..100' });
+export const ContextMap = Type.Record(
+  Type.String({ maxLength: 100 }),
+  Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Boolean(), Type.Null()]),
+  { maxProperties: 64, description: 'Flat map linking the activity to entities' },
+);
+export const ResultObject = Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON object' });
+export const ActivityErrorSchema = Type.Object({
+  code: Type.String({ minLength: 1, maxLength: 100 }),
+  message: Type.String({ maxLength: 10_000 }),
+}, { additionalProperties: false });
+export const StateSchema = Type.Union(
+  ['running', 'completed', 'failed', 'cancelled', 'expired'].map((s) => Type.Literal(s)),
+);
+
+export const ActivitySchema = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  title: Type.String(),
+  subtitle: Nullable(Type.String()),
+  state: StateSchema,
+  progress: Nullable(Type.Number()),
+  cancellable: Type.Boolean(),
+  owner: Nullable(Type.Integer()),
+  groups: Type.Array(Type.String()),
+  context: ContextMap,
+  result: Nullable(ResultObject),
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  parentId: Nullable(Type.String()),
+  createdAt: Type.Integer(),
+  updatedAt: Type.Integer(),
+  endedAt: Nullable(Type.Integer()),
+  leaseExpiresAt: Nullable(Type.Integer()),
+  leaseMs: Nullable(Type.Integer()),
+  heartbeatMs: Nullable(Type.Integer()),
+  seq: Type.Integer(),
+}, { $id: 'Activity', description: 'An activity' });
+
+export const CreateActivityBody = Type.Object({
+  type: ActivityType,
+  title: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'Defaults to the type' })),
+  subtitle: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
+  progress: Type.Optional(Nullable(Progress)),
+  cancellable: Type.Optional(Type.Boolean()),
+  context: Type.Optional(ContextMap),
+  parentId: Type.Optional(Nullable(ActivityId)),
+  groups: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 64 })),
+}, { additionalProperties: false });
+export type CreateActivityBody = Static<typeof CreateActivityBody>;
+
+export const PatchActivityBody = Type.Object({
+  progress: Type.Optional(Nullable(Progress)),
+  title: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+  subtitle: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
+  context: Type.Optional(ContextMap),
+  state: Type.Optional(Type.Union([Type.Literal('completed'), Type.Literal('failed')], {
+    description: 'End the activity: `completed` (with `result`) or `failed` (with `error`)',
+  })),
+  result: Type.Optional(ResultObject),
+  error: Type.Optional(Type.Object({
+    code: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    message: Type.String({ maxLength: 10_000 }),
+  }, { additionalProperties: false })),
+}, { additionalProperties: false });
+export type PatchActivityBody = Static<typeof PatchActivityBody>;
+
+export const ListQuery = Type.Object({
+  state: Type.Optional(Type.String({ description: 'running, completed, failed, cancelled, expired, or active|ended|all; comma-separated' })),
+  type: Type.Optional(Type.String({ description: 'Comma-separated; a type ending in `.*` matches as a prefix' })),
+  owner: Type.Optional(Type.String({ description: 'Comma-separated user ids' })),
+  parentId: Type.Optional(Type.String()),
+  id: Type.Optional(Type.String({ description: 'Comma-separated activity ids' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+});
+export type ListQuery = Static<typeof ListQuery>;
+
+export const ListReply = Type.Object({
+  activities: Type.Array(Type.Ref('Activity')),
+  nextCursor: Nullable(Type.String()),
+});
+
+export const GetQuery = Type.Object({
+  wait: Type.Optional(Type.Number({ minimum: 0, maximum: 60, description: 'Long-poll: seconds to wait for the end' })),
+});
+
+export const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
+
+export const ErrorReply = Type.Object({
+  error: Type.Object({
+    code: Type.Union(Object.keys(ERROR_STATUS).map((c) => Type.Literal(c))),
+    message: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  }),
+}, { $id: 'Error', description: 'A coded error' });
