@@ -1,4 +1,4 @@
-import type { Activity, ActivityEvent, ActivityEventType, StateFilter } from '@activityd/protocol';
+import type { Activity, ActivityEvent, ActivityEventType, ActivityState, StateFilter } from '@activityd/protocol';
 import { EndedError, ForbiddenError, NotCompletedError, UnavailableError, ValidationError } from '@activityd/protocol/errors';
 import { requireReporter, requireScope, requireVisible, SYSTEM, type Principal } from './access.js';
 import {
@@ -124,20 +124,22 @@ export class ActivityHub {
     return this.insert(newActivity(this.specFor(spec, who), this.now(), { leaseMs, heartbeatMs }, null));
   }
 
-  /** Reports progress, title, subtitle or context; renews the lease. */
-  async update(id: string, patch: ActivityPatch, who: Principal): Promise<Activity> {
-    return this.mutate(id, who, 'activity.updated', (a) => {
+  /**
+   * Reports progress, title, subtitle or context, and renews the lease; with `end`, also ends the
+   * activity in the same write.
+   */
+  async update(id: string, patch: ActivityPatch & { end?: ActivityEnd }, who: Principal): Promise<Activity> {
+    const { end, ...fields } = patch;
+    return this.mutate(id, who, end ? 'activity.ended' : 'activity.updated', (a) => {
       requireReporter(who, a);
-      return applyPatch(a, patch, this.now());
+      const next = applyPatch(a, fields, this.now());
+      return end ? applyEnd(next, end, this.now()) : next;
     });
   }
 
   /** Ends an activity as `completed` (with a result) or `failed` (with an error). */
-  async end(id: string, end: ActivityEnd, who: Principal): Promise<Activity> {
-    return this.mutate(id, who, 'activity.ended', (a) => {
-      requireReporter(who, a);
-      return applyEnd(a, end, this.now());
-    });
+  end(id: string, end: ActivityEnd, who: Principal): Promise<Activity> {
+    return this.update(id, { end }, who);
   }
 
   /** Completes an activity with `result`. */
@@ -189,19 +191,34 @@ export class ActivityHub {
     throw new NotCompletedError(message, { id, state: a.state });
   }
 
-  /** Waits up to `ms` for the activity to end; resolves to it, ended or not. */
-  async wait(id: string, ms: number, who: Principal): Promise<Activity> {
+  /**
+   * Waits up to `ms` for the activity to end; resolves to it, ended or not. Aborting `signal`
+   * (a closed connection) releases the wait at once.
+   */
+  async wait(id: string, ms: number, who: Principal, signal?: AbortSignal): Promise<Activity> {
     const first = await this.get(id, who);
-    if (first.state !== 'running' || ms <= 0) return first;
+    if (first.state !== 'running' || ms <= 0 || signal?.aborted) return first;
     return new Promise<Activity>((resolve, reject) => {
       const finish = () => {
         off();
         cancelTimer();
+        signal?.removeEventListener('abort', finish);
         this.get(id, who).then(resolve, reject);
       };
       const off = this.on('activity.ended', (e) => e.activity.id === id && finish());
       const cancelTimer = this.options.clock.setTimeout(finish, ms);
+      signal?.addEventListener('abort', finish, { once: true });
     });
+  }
+
+  /** Resolves when the store answers; rejects while it is unreachable. */
+  async ready(): Promise<void> {
+    await this.store.logBounds();
+  }
+
+  /** How many activities are in each state, for metrics. */
+  countByState(): Promise<Partial<Record<ActivityState, number>>> {
+    return this.store.countByState();
   }
 
   /** Events with `seq` after `after`, oldest first, and whether the log still reaches back that far. */

@@ -1,4 +1,4 @@
-import type { ActivityEvent } from '@activityd/protocol';
+import type { ActivityEvent, ActivityState } from '@activityd/protocol';
 import { toPublic, type StoredActivity } from './activity.js';
 import { EventFanout } from './event-fanout.js';
 import {
@@ -62,7 +62,7 @@ export class MemoryStore implements ActivityStore {
   }
 
   async lapsed(now: number, limit: number): Promise<StoredActivity[]> {
-    return this.select((a) => a.state === 'running' && a.leaseExpiresAt !== null && a.leaseExpiresAt <= now, limit);
+    return this.select((a) => a.state === 'running' && a.runner === null && a.leaseExpiresAt !== null && a.leaseExpiresAt <= now, limit);
   }
 
   async runningInProcess(limit: number): Promise<StoredActivity[]> {
@@ -70,8 +70,10 @@ export class MemoryStore implements ActivityStore {
   }
 
   async runningRemote(limit: number, afterId?: string): Promise<StoredActivity[]> {
-    return this.select((a) => a.state === 'running' && a.runner === null && (afterId === undefined || a.id > afterId), limit)
-      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    // Sort before taking `limit`: paging by `afterId` must see the lowest ids first.
+    return this.select((a) => a.state === 'running' && a.runner === null && (afterId === undefined || a.id > afterId), Infinity)
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .slice(0, limit);
   }
 
   async purgeEnded(endedBefore: number, limit: number): Promise<number> {
@@ -95,6 +97,16 @@ export class MemoryStore implements ActivityStore {
 
   async getMeta(key: string): Promise<string | undefined> {
     return this.meta.get(key);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.meta.set(key, value);
+  }
+
+  async countByState(): Promise<Partial<Record<ActivityState, number>>> {
+    const counts: Partial<Record<ActivityState, number>> = {};
+    for (const a of this.activities.values()) counts[a.state] = (counts[a.state] ?? 0) + 1;
+    return counts;
   }
 
   async setMetaOnce(key: string, value: string): Promise<string> {

@@ -67,6 +67,8 @@ export interface ActivityStore {
   runningRemote(limit: number, afterId?: string): Promise<StoredActivity[]>;
   /** Deletes up to `limit` activities that ended before `endedBefore`; returns how many. */
   purgeEnded(endedBefore: number, limit: number): Promise<number>;
+  /** How many activities are in each state (for metrics). */
+  countByState(): Promise<Partial<Record<ActivityState, number>>>;
   /** Events with `seq > after`, oldest first, at most `limit`. */
   eventsAfter(after: number, limit: number): Promise<ActivityEvent[]>;
   /** The `seq` of the oldest kept event (0 when none) and of the latest one. */
@@ -78,6 +80,8 @@ export interface ActivityStore {
   subscribe(listener: (event: ActivityEvent) => void): () => void;
   /** Small named values the server keeps (the admin token's hash). */
   getMeta(key: string): Promise<string | undefined>;
+  /** Sets a named value. */
+  setMeta(key: string, value: string): Promise<void>;
   /** Sets a named value only if it has none yet; resolves to the value now stored. */
   setMetaOnce(key: string, value: string): Promise<string>;
 }

@@ -79,12 +79,14 @@ export const PatchActivityBody = Type.Object({
 }, { additionalProperties: false });
 export type PatchActivityBody = Static<typeof PatchActivityBody>;
 
+const ListParam = (description: string) => Type.Optional(Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 100, description }));
+
 export const ListQuery = Type.Object({
-  state: Type.Optional(Type.String({ description: 'running, completed, failed, cancelled, expired, or active|ended|all; comma-separated' })),
-  type: Type.Optional(Type.String({ description: 'Comma-separated; a type ending in `.*` matches as a prefix' })),
-  owner: Type.Optional(Type.String({ description: 'Comma-separated user ids' })),
-  parentId: Type.Optional(Type.String()),
-  id: Type.Optional(Type.String({ description: 'Comma-separated activity ids' })),
+  state: ListParam('running, completed, failed, cancelled, expired, or active|ended|all; comma-separated or repeated'),
+  type: ListParam('Activity types; a type ending in `.*` matches as a prefix; comma-separated or repeated'),
+  owner: ListParam('Owner user ids; comma-separated or repeated'),
+  id: ListParam('Activity ids; comma-separated or repeated'),
+  parentId: Type.Optional(Type.String({ maxLength: 200 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 });
@@ -99,7 +101,10 @@ export const GetQuery = Type.Object({
   wait: Type.Optional(Type.Number({ minimum: 0, maximum: 60, description: 'Long-poll: seconds to wait for the end' })),
 });
 
+export type GetQuery = Static<typeof GetQuery>;
+
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
+export type IdParams = Static<typeof IdParams>;
 
 export const ErrorReply = Type.Object({
   error: Type.Object({

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ActivityEvent } from '@activityd/protocol';
+import type { ActivityEvent, ActivityState } from '@activityd/protocol';
 import { ValidationError } from '@activityd/protocol/errors';
 import { toPublic, type StoredActivity } from '../activity.js';
 import { EventFanout } from '../event-fanout.js';
@@ -42,6 +42,8 @@ function prepare(db: Database.Database) {
     eventsAfter: db.prepare<[number, number], { doc: string }>('SELECT doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
     bounds: db.prepare<[], { first: number | null; last: number | null }>('SELECT min(seq) AS first, max(seq) AS last FROM events'),
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    countByState: db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM activities GROUP BY state'),
     setMetaOnce: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
   };
 }
@@ -183,6 +185,16 @@ export class SqliteStore implements ActivityStore {
 
   async getMeta(key: string): Promise<string | undefined> {
     return this.statements().getMeta.get(key)?.value;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.statements().setMeta.run(key, value);
+  }
+
+  async countByState(): Promise<Partial<Record<ActivityState, number>>> {
+    const counts: Partial<Record<ActivityState, number>> = {};
+    for (const row of this.statements().countByState.all()) counts[row.state as ActivityState] = row.n;
+    return counts;
   }
 
   async setMetaOnce(key: string, value: string): Promise<string> {

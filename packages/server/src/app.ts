@@ -1,0 +1,66 @@
+import { createRequire } from 'node:module';
+import type { ActivityHub } from '@activityd/core';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Authenticator } from './auth.js';
+import { useCors } from './cors.js';
+import { useCodedErrors, useCodedNotFound, sendError } from './errors.js';
+import { HOME_PAGE } from './home-page.js';
+import { useJsonBodies } from './json-body.js';
+import { useMetrics } from './metrics.js';
+import { collectRoutes, openApiDocument } from './openapi.js';
+import { activitydRoutes } from './plugin.js';
+import { UnavailableError } from '@activityd/protocol';
+
+/** The package version, for the OpenAPI document. */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+/** Options of {@link buildServer}. */
+export interface ServerOptions {
+  hub: ActivityHub;
+  auth: Authenticator;
+  /** A pino logger; default silent. */
+  logger?: FastifyBaseLogger;
+  /** Largest request body in bytes (default 1 MiB); larger is a 413. */
+  bodyLimit?: number;
+  /** Origins allowed to call the API from a browser (`*` for any). */
+  corsOrigin?: string[];
+}
+
+/**
+ * The activityd HTTP server: the native API under `/v1`, OpenAPI, health and metrics. The caller
+ * listens and closes it; the hub is started and stopped by the caller too.
+ * @example
+ * const app = await buildServer({ hub, auth });
+ * await app.listen({ port: 4600 });
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : {}),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const routes = collectRoutes(app);
+  useCodedErrors(app);
+  useCodedNotFound(app);
+  useJsonBodies(app);
+  if (options.corsOrigin?.length) useCors(app, options.corsOrigin);
+  useMetrics(app, options.hub);
+  await app.register(activitydRoutes, { prefix: '/v1', hub: options.hub, auth: options.auth });
+
+  app.get('/healthz', { schema: { summary: 'Liveness', tags: ['operations'] } }, async () => ({ ok: true }));
+  app.get('/readyz', { schema: { summary: 'Readiness: 503 while the store is unreachable', tags: ['operations'] } }, async (_request, reply) => {
+    try {
+      await options.hub.ready();
+      return { ok: true };
+    } catch {
+      return sendError(reply, new UnavailableError('the store is unreachable'));
+    }
+  });
+  let document: object | undefined;
+  app.get('/openapi.json', { schema: { summary: 'This OpenAPI document', tags: ['operations'] } }, async () =>
+    (document ??= openApiDocument(routes, VERSION)));
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(HOME_PAGE));
+  return app;
+}

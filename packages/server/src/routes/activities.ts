@@ -1,0 +1,107 @@
+import type { ActivityHub, ActivityEnd, ActivityPatch } from '@activityd/core';
+import {
+  ActivitySchema, CreateActivityBody, ErrorReply, GetQuery, IdParams, ListQuery, ListReply, PatchActivityBody,
+  ValidationError,
+} from '@activityd/protocol';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { listParam } from '../query.js';
+
+const Activity = Type.Ref('Activity');
+const errors = { '4xx': Type.Ref('Error'), '5xx': Type.Ref('Error') };
+const idParams = IdParams;
+
+/** The native `/v1/activities` routes: parse, call the hub, answer. No rule of their own. */
+export async function activityRoutes(app: FastifyInstance, { hub }: { hub: ActivityHub }): Promise<void> {
+  app.get('/activities', {
+    schema: { summary: 'List visible activities, newest first', tags: ['activities'], querystring: ListQuery, response: { 200: ListReply, ...errors } },
+  }, async (request) => {
+    const q = request.query as ListQuery;
+    return hub.list({
+      state: listParam(q.state) as never,
+      type: listParam(q.type),
+      owner: listParam(q.owner)?.map(toUserId),
+      id: listParam(q.id),
+      parentId: q.parentId,
+      limit: q.limit,
+      cursor: q.cursor,
+    }, request.principal);
+  });
+
+  app.get('/activities/:id', {
+    schema: {
+      summary: 'One activity; with `wait`, long-polls until it ends or the wait runs out', tags: ['activities'],
+      params: idParams, querystring: GetQuery, response: { 200: Activity, ...errors },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params as IdParams;
+    const { wait } = request.query as GetQuery;
+    if (!wait) return hub.get(id, request.principal);
+    return hub.wait(id, wait * 1000, request.principal, closeSignal(reply));
+  });
+
+  app.post('/activities', {
+    schema: {
+      summary: 'Create a remote activity; its reporter must update it within the lease', tags: ['activities'],
+      body: CreateActivityBody, response: { 201: Activity, ...errors },
+    },
+  }, async (request, reply) => {
+    const body = requireBody<CreateActivityBody>(request);
+    reply.code(201);
+    return hub.create(body, request.principal);
+  });
+
+  app.patch('/activities/:id', {
+    schema: {
+      summary: 'Report progress, or end the activity with `state: completed|failed`; renews the lease', tags: ['activities'],
+      params: idParams, body: PatchActivityBody, response: { 200: Activity, ...errors },
+    },
+  }, async (request) => {
+    const { id } = request.params as IdParams;
+    return hub.update(id, patchOf(requireBody<PatchActivityBody>(request)), request.principal);
+  });
+
+  app.delete('/activities/:id', {
+    schema: { summary: 'Cancel the activity', tags: ['activities'], params: idParams, response: { 200: Activity, ...errors } },
+  }, async (request) => hub.cancel((request.params as IdParams).id, request.principal));
+
+  app.get('/activities/:id/result', {
+    schema: {
+      summary: 'The result of a completed activity (`{}` if none)', tags: ['activities'],
+      params: idParams, response: { 200: Type.Record(Type.String(), Type.Unknown()), ...errors },
+    },
+  }, async (request) => hub.result((request.params as IdParams).id, request.principal));
+}
+
+/** Shared schemas the routes refer to by `$ref`. */
+export const sharedSchemas = [ActivitySchema, ErrorReply];
+
+function requireBody<T>(request: FastifyRequest): T {
+  if (request.body === undefined || request.body === null) throw new ValidationError('a JSON body is required');
+  return request.body as T;
+}
+
+function toUserId(text: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new ValidationError(`owner must be a user id, not '${text}'`);
+  return Number(text);
+}
+
+/** Splits a PATCH body into the progress report and, if present, how it ends. */
+function patchOf(body: PatchActivityBody): ActivityPatch & { end?: ActivityEnd } {
+  const { state, result, error, ...fields } = body;
+  if (result !== undefined && state !== 'completed') throw new ValidationError('`result` goes with `state: "completed"`');
+  if (error !== undefined && state !== 'failed') throw new ValidationError('`error` goes with `state: "failed"`');
+  if (state === 'completed') return { ...fields, end: { state, result } };
+  if (state === 'failed') {
+    if (!error) throw new ValidationError('`state: "failed"` needs an `error` with a `message`');
+    return { ...fields, end: { state, error: { code: error.code ?? 'failed', message: error.message } } };
+  }
+  return fields;
+}
+
+/** Aborts when the client goes away, so a long-poll releases its listener and timer at once. */
+function closeSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => controller.abort());
+  return controller.signal;
+}
