@@ -4,6 +4,9 @@ import { SqliteStore } from '@activityd/core/sqlite';
 import { AdminTokenAuth, buildServer, createLogger } from '@activityd/server';
 import type { ServeConfig } from './config.js';
 
+/** How long a drain waits for requests in flight before cutting connections. */
+const DRAIN_DEADLINE_MS = 10_000;
+
 /** A running server and how to stop it. */
 export interface Running {
   url: string;
@@ -37,14 +40,25 @@ export async function serve(config: ServeConfig, out: (line: string) => void): P
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}/`;
-  out(`activityd listening on ${url} (store: ${config.store === 'memory' ? 'memory' : config.dataDir})`);
-  if (created) out(`admin token (shown once, keep it): ${created}`);
-  else if (!config.adminToken) out('admin token: the one printed at first start (new one: activityd admin-token --reset)');
+  // One write, so whoever reads the listening line has the token line too.
+  const lines = [`activityd listening on ${url} (store: ${config.store === 'memory' ? 'memory' : config.dataDir})`];
+  if (created) lines.push(`admin token (shown once, keep it): ${created}`);
+  else if (!config.adminToken) lines.push('admin token: the one printed at first start (new one: activityd admin-token --reset)');
+  out(lines.join('\n'));
   return {
     url,
     hub,
     async close() {
-      await app.close();
+      // Keep-alive connections that go idle while draining are closed as they go idle; past
+      // the deadline, whatever is left is cut.
+      const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => app.server.closeAllConnections(), DRAIN_DEADLINE_MS);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(idle);
+        clearTimeout(deadline);
+      }
       await hub.stop();
     },
   };

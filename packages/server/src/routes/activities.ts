@@ -13,6 +13,10 @@ const idParams = IdParams;
 
 /** The native `/v1/activities` routes: parse, call the hub, answer. No rule of their own. */
 export async function activityRoutes(app: FastifyInstance, { hub }: { hub: ActivityHub }): Promise<void> {
+  // Closing the server answers every long-poll at once with the activity as it stands.
+  const draining = new AbortController();
+  app.addHook('preClose', async () => draining.abort());
+
   app.get('/activities', {
     schema: { summary: 'List visible activities, newest first', tags: ['activities'], querystring: ListQuery, response: { 200: ListReply, ...errors } },
   }, async (request) => {
@@ -37,7 +41,7 @@ export async function activityRoutes(app: FastifyInstance, { hub }: { hub: Activ
     const { id } = request.params as IdParams;
     const { wait } = request.query as GetQuery;
     if (!wait) return hub.get(id, request.principal);
-    return hub.wait(id, wait * 1000, request.principal, closeSignal(reply));
+    return hub.wait(id, wait * 1000, request.principal, AbortSignal.any([closeSignal(reply), draining.signal]));
   });
 
   app.post('/activities', {
