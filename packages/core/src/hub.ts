@@ -12,6 +12,7 @@ import { CoalescingReporter, type RunContext } from './run-context.js';
 import { statesOf } from './state-filter.js';
 import type { ActivityQuery } from './store.js';
 import { Timers } from './timers.js';
+import { StreamRegistry } from './stream/stream-registry.js';
 
 /** What {@link ActivityHub.run} returns once the activity has started. */
 export interface RunHandle {
@@ -49,6 +50,8 @@ const CHUNK = 500;
 export class ActivityHub {
   /** The options in force, defaults applied. */
   readonly options: ResolvedHubOptions;
+  /** Live subscribers (SSE, WebSocket, in-process), each filtered and bounded on its own. */
+  readonly streams: StreamRegistry;
   private readonly fanouts = new Map<keyof HubEventMap, EventFanout>();
   private readonly work = new Map<string, AbortController>();
   /** Parents whose progress is due to be recomputed; many child events in one turn cost one roll-up. */
@@ -59,6 +62,7 @@ export class ActivityHub {
 
   constructor(options: HubOptions) {
     this.options = resolveHubOptions(options);
+    this.streams = new StreamRegistry(this, options.streamLimits);
   }
 
   private get store() {
@@ -86,6 +90,7 @@ export class ActivityHub {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.streams.closeAll();
     this.timers?.clear();
     this.unsubscribe?.();
     await this.store.close();
@@ -221,11 +226,14 @@ export class ActivityHub {
     return this.store.countByState();
   }
 
-  /** Events with `seq` after `after`, oldest first, and whether the log still reaches back that far. */
-  async eventsAfter(after: number, limit = 1_000): Promise<{ events: ActivityEvent[]; complete: boolean }> {
-    const bounds = await this.store.logBounds();
-    const complete = after >= bounds.last || bounds.first <= after + 1;
-    return { events: complete ? await this.store.eventsAfter(after, limit) : [], complete };
+  /** The `seq` of the oldest event the log still keeps (0 when empty) and of the latest. */
+  logBounds(): Promise<{ first: number; last: number }> {
+    return this.store.logBounds();
+  }
+
+  /** Events of the log after `after`, oldest first, at most `limit`. Not filtered by access: streams filter. */
+  readLog(after: number, limit: number): Promise<ActivityEvent[]> {
+    return this.store.eventsAfter(after, limit);
   }
 
   /** How many in-process activities this hub is running now. */

@@ -23,3 +23,10 @@ export {
   matchesQuery, typeMatches, encodeCursor, decodeCursor,
   type ActivityStore, type ActivityQuery, type ActivityPage, type ActivityWrite,
 } from './store.js';
+export { StreamRegistry } from './stream/stream-registry.js';
+export { Subscription } from './stream/subscription.js';
+export { streamFilter, eventPasses, type StreamFilter, type StreamFilterInput } from './stream/stream-filter.js';
+export { PendingQueue } from './stream/pending-queue.js';
+export {
+  DEFAULT_STREAM_LIMITS, type StreamItem, type ResetItem, type StreamSink, type StreamClose, type StreamLimits,
+} from './stream/stream-types.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
 import type { ActivityStore } from './store.js';
+import type { StreamLimits } from './stream/stream-types.js';
 
 /** The logging calls the hub makes; pino's logger fits, and so does `console`. */
 export interface Logger {
@@ -25,6 +26,8 @@ export interface HubOptions {
   nodeId?: string;
   /** Default: silent. */
   logger?: Logger;
+  /** Bounds of each live subscriber (see `StreamLimits`). */
+  streamLimits?: Partial<StreamLimits>;
 }
 
 /** {@link HubOptions} with every default applied. */

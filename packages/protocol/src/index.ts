@@ -15,5 +15,6 @@ export {
   UnavailableError, errorFromBody, isErrorCode, type ErrorCode, type ErrorBody,
 } from './errors.js';
 export {
+  StreamQuery, StreamFilters, WsClientMessage,
   ActivitySchema, CreateActivityBody, PatchActivityBody, ListQuery, ListReply, GetQuery, IdParams, ErrorReply,
 } from './schemas.js';

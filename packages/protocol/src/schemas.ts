@@ -113,3 +113,35 @@ export const ErrorReply = Type.Object({
     details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   }),
 }, { $id: 'Error', description: 'A coded error' });
+
+export const StreamQuery = Type.Object({
+  id: ListParam('Activity ids; comma-separated or repeated'),
+  type: ListParam('Activity types; a type ending in `.*` matches as a prefix'),
+  state: ListParam('States, or active|ended|all; an end passes a filter that includes `running`'),
+  owner: ListParam('Owner user ids'),
+  parentId: ListParam('Parent activity ids'),
+  feed: Type.Optional(Type.Boolean({ default: true, description: 'Include change-feed events' })),
+  since: Type.Optional(Type.Integer({ minimum: 0, description: 'Resume after this `seq` (SSE: `Last-Event-ID` wins)' })),
+  token: Type.Optional(Type.String({ description: 'The token, for clients that cannot set headers' })),
+});
+export type StreamQuery = Static<typeof StreamQuery>;
+
+/** A WebSocket client's messages. */
+export const StreamFilters = Type.Object({
+  id: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 1000 })),
+  type: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 })),
+  state: Type.Optional(Type.Array(Type.String({ maxLength: 20 }), { maxItems: 10 })),
+  owner: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 1000 })),
+  parentId: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 1000 })),
+  feed: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+export const WsClientMessage = Type.Union([
+  Type.Object({
+    subscribe: Type.Object({
+      filters: Type.Optional(StreamFilters),
+      since: Type.Optional(Type.Integer({ minimum: 0 })),
+    }, { additionalProperties: false }),
+  }, { additionalProperties: false }),
+  Type.Object({ unsubscribe: Type.Object({}, { additionalProperties: false }) }, { additionalProperties: false }),
+]);
+export type WsClientMessage = Static<typeof WsClientMessage>;

@@ -4,6 +4,8 @@ import { credentialsOf, type Authenticator } from './auth.js';
 import { useCodedErrors } from './errors.js';
 import { useJsonBodies } from './json-body.js';
 import { activityRoutes, sharedSchemas } from './routes/activities.js';
+import { sseRoutes } from './streams/sse.js';
+import { wsRoutes } from './streams/ws.js';
 import { useStrictValidation } from './validation.js';
 
 declare module 'fastify' {
@@ -35,4 +37,8 @@ export async function activitydRoutes(app: FastifyInstance, options: ActivitydRo
     request.principal = await options.auth.authenticate(credentialsOf(request.headers, request.query));
   });
   await app.register(activityRoutes, { hub: options.hub });
+  await app.register(sseRoutes, { hub: options.hub });
+  await app.register(wsRoutes, { hub: options.hub });
+  // Closing the server closes every stream with a reconnect hint before connections are cut.
+  app.addHook('preClose', async () => options.hub.streams.closeAll());
 }

@@ -1,0 +1,67 @@
+import type { HubEvent } from '@activityd/protocol';
+
+/**
+ * The events a subscriber has not been sent yet, in `seq` order, conflated: a pending
+ * `activity.updated` is dropped when a later event of the same activity arrives, so a subscriber
+ * that falls behind gets the latest state per activity. Nothing else is ever dropped — in
+ * particular no `activity.ended`.
+ */
+export class PendingQueue {
+  private items: Array<HubEvent | undefined> = [];
+  private head = 0;
+  private live = 0;
+  /** Index of the pending `activity.updated` of each activity. */
+  private readonly updates = new Map<string, number>();
+
+  /** How many events wait. */
+  get size(): number {
+    return this.live;
+  }
+
+  push(event: HubEvent): void {
+    const id = event.activity.id;
+    const earlier = this.updates.get(id);
+    if (earlier !== undefined) {
+      this.items[earlier] = undefined;
+      this.live--;
+      this.updates.delete(id);
+    }
+    if (event.type === 'activity.updated') this.updates.set(id, this.items.length);
+    this.items.push(event);
+    this.live++;
+  }
+
+  /** The oldest waiting event, without removing it. */
+  peek(): HubEvent | undefined {
+    while (this.head < this.items.length && this.items[this.head] === undefined) this.head++;
+    return this.items[this.head];
+  }
+
+  /** Removes and returns the oldest waiting event. */
+  shift(): HubEvent | undefined {
+    const event = this.peek();
+    if (!event) return undefined;
+    this.items[this.head++] = undefined;
+    this.live--;
+    if (this.updates.get(event.activity.id) === this.head - 1) this.updates.delete(event.activity.id);
+    if (this.live === 0) this.clear();
+    else if (this.head > 1024 && this.head * 2 > this.items.length) this.compact();
+    return event;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+    this.live = 0;
+    this.updates.clear();
+  }
+
+  private compact(): void {
+    this.items = this.items.slice(this.head);
+    this.head = 0;
+    this.updates.clear();
+    this.items.forEach((e, i) => {
+      if (e?.type === 'activity.updated') this.updates.set(e.activity.id, i);
+    });
+  }
+}

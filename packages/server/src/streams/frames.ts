@@ -1,0 +1,32 @@
+import type { StreamClose, StreamItem } from '@activityd/core';
+
+// Each item is serialised once per transport, however many subscribers receive it: the hub hands
+// every subscriber the same event object, so these caches hit for all but the first.
+const sseFrames = new WeakMap<StreamItem, Buffer>();
+const wsFrames = new WeakMap<StreamItem, Buffer>();
+const json = new WeakMap<StreamItem, string>();
+
+function jsonOf(item: StreamItem): string {
+  let text = json.get(item);
+  if (text === undefined) json.set(item, (text = JSON.stringify(item)));
+  return text;
+}
+
+/** `id: <seq>`, `event: <type>`, `data: <the event JSON>`. */
+export function sseFrame(item: StreamItem): Buffer {
+  let frame = sseFrames.get(item);
+  if (!frame) sseFrames.set(item, (frame = Buffer.from(`id: ${item.seq}\nevent: ${item.type}\ndata: ${jsonOf(item)}\n\n`)));
+  return frame;
+}
+
+/** One event per text frame: the event JSON. */
+export function wsFrame(item: StreamItem): Buffer {
+  let frame = wsFrames.get(item);
+  if (!frame) wsFrames.set(item, (frame = Buffer.from(jsonOf(item))));
+  return frame;
+}
+
+/** The end of an SSE stream: an `event: close` with data (EventSource drops events without), a retry hint. */
+export function sseClose(close: StreamClose, retryMs: number): string {
+  return `event: close\ndata: ${JSON.stringify(close)}\nretry: ${retryMs}\n\n`;
+}
