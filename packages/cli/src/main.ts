@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import { join } from 'node:path';
-import { AdminTokenAuth } from '@activityd/server';
 import { parseServeConfig, SERVE_USAGE } from './config.js';
 import { startDemoWork } from './demo-work.js';
-import { openStore, serve, type Running } from './serve.js';
+import { serve, type Running } from './serve.js';
+import { withLocalAccess } from './local-access.js';
 
 const USAGE = `activityd — track and control long-running operations
 
@@ -47,10 +46,9 @@ async function main(argv: string[]): Promise<void> {
     case 'admin-token': {
       const config = parseServeConfig(rest.filter((a) => a !== '--reset'), process.env);
       if (!rest.includes('--reset')) return say('usage: activityd admin-token --reset [--data-dir DIR]');
-      const store = openStore({ ...config, store: 'sqlite' });
-      await store.open();
-      say(`admin token for ${join(config.dataDir, 'activityd.db')} (shown once): ${await new AdminTokenAuth(store).reset()}`);
-      await store.close();
+      await withLocalAccess(config.dataDir, async (access) => {
+        say(`admin token for ${config.dataDir} (shown once): ${await access.resetAdminToken()}`);
+      });
       return;
     }
     case 'help':

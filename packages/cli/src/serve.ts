@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { ActivityHub, MemoryStore, type ActivityStore } from '@activityd/core';
 import { SqliteStore } from '@activityd/core/sqlite';
-import { AdminTokenAuth, buildServer, createLogger } from '@activityd/server';
+import { buildServer, createLogger } from '@activityd/server';
+import { loadServerKey } from './server-key.js';
 import type { ServeConfig } from './config.js';
 
 /** How long a drain waits for requests in flight before cutting connections. */
@@ -28,13 +29,13 @@ export async function serve(config: ServeConfig, out: (line: string) => void): P
   const store = openStore(config);
   const hub = new ActivityHub({
     store, logger, retentionMs: config.retentionMs,
+    serverKey: loadServerKey(config.store === 'memory' ? null : config.dataDir, process.env),
     ...(config.leaseMs !== undefined ? { leaseMs: config.leaseMs } : {}),
     ...(config.heartbeatMs !== undefined ? { heartbeatMs: config.heartbeatMs } : {}),
   });
   await hub.start();
-  const auth = new AdminTokenAuth(store);
-  const { created } = await auth.init(config.adminToken);
-  const app = await buildServer({ hub, auth, logger, corsOrigin: config.corsOrigin });
+  const { created } = await hub.access.bootstrap(config.adminToken);
+  const app = await buildServer({ hub, logger, corsOrigin: config.corsOrigin });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,6 +1,6 @@
 import type { Activity, ActivityEvent, ActivityEventType, ActivityState, StateFilter } from '@activityd/protocol';
 import { EndedError, ForbiddenError, NotCompletedError, UnavailableError, ValidationError } from '@activityd/protocol/errors';
-import { requireReporter, requireScope, requireVisible, SYSTEM, type Principal } from './access.js';
+import { requireReporter, requireScope, requireVisible, SYSTEM, type Principal } from './access/rules.js';
 import {
   applyCancel, applyEnd, applyPatch, newActivity, toPublic,
   type ActivityEnd, type ActivityPatch, type ActivitySpec, type StoredActivity,
@@ -13,6 +13,7 @@ import { statesOf } from './state-filter.js';
 import type { ActivityQuery } from './store.js';
 import { Timers } from './timers.js';
 import { StreamRegistry } from './stream/stream-registry.js';
+import { AccessService } from './access/access-service.js';
 
 /** What {@link ActivityHub.run} returns once the activity has started. */
 export interface RunHandle {
@@ -52,6 +53,8 @@ export class ActivityHub {
   readonly options: ResolvedHubOptions;
   /** Live subscribers (SSE, WebSocket, in-process), each filtered and bounded on its own. */
   readonly streams: StreamRegistry;
+  /** Users, groups, tokens, keys, signed requests and presence. */
+  readonly access: AccessService;
   private readonly fanouts = new Map<keyof HubEventMap, EventFanout>();
   private readonly work = new Map<string, AbortController>();
   /** Parents whose progress is due to be recomputed; many child events in one turn cost one roll-up. */
@@ -63,6 +66,7 @@ export class ActivityHub {
   constructor(options: HubOptions) {
     this.options = resolveHubOptions(options);
     this.streams = new StreamRegistry(this, options.streamLimits);
+    this.access = new AccessService({ store: this.options.store.access, clock: this.options.clock, serverKey: options.serverKey });
   }
 
   private get store() {
@@ -109,7 +113,7 @@ export class ActivityHub {
 
   /** Runs `work` in this process as a new activity. Cancelling it aborts `ctx.signal`. */
   async run(spec: ActivitySpec, work: (ctx: RunContext) => Promise<unknown>, who: Principal = SYSTEM): Promise<RunHandle> {
-    const draft = newActivity(this.specFor(spec, who), this.now(), null, this.options.nodeId);
+    const draft = newActivity(await this.specFor(spec, who), this.now(), null, this.options.nodeId);
     const controller = new AbortController();
     this.work.set(draft.id, controller);
     let activity: Activity;
@@ -126,7 +130,7 @@ export class ActivityHub {
   async create(spec: ActivitySpec, who: Principal): Promise<Activity> {
     requireScope(who, 'report');
     const { leaseMs, heartbeatMs } = this.options;
-    return this.insert(newActivity(this.specFor(spec, who), this.now(), { leaseMs, heartbeatMs }, null));
+    return this.insert(newActivity(await this.specFor(spec, who), this.now(), { leaseMs, heartbeatMs }, null));
   }
 
   /**
@@ -182,9 +186,10 @@ export class ActivityHub {
       parentId: request.parentId,
       ids: request.id,
       cursor: request.cursor,
-      visibleTo: who.admin ? undefined : { userId: who.userId, groups: [...who.groups] },
+      visibleTo: who.admin ? undefined : { userId: who.userId, visibleGroups: [...who.visibleGroups] },
     };
     const page = await this.store.list(query);
+    await this.access.seen(who).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not record presence'));
     return { activities: page.activities.map(toPublic), nextCursor: page.nextCursor };
   }
 
@@ -201,19 +206,30 @@ export class ActivityHub {
    * (a closed connection) releases the wait at once.
    */
   async wait(id: string, ms: number, who: Principal, signal?: AbortSignal): Promise<Activity> {
-    const first = await this.get(id, who);
-    if (first.state !== 'running' || ms <= 0 || signal?.aborted) return first;
-    return new Promise<Activity>((resolve, reject) => {
-      const finish = () => {
-        off();
-        cancelTimer();
-        signal?.removeEventListener('abort', finish);
-        this.get(id, who).then(resolve, reject);
-      };
-      const off = this.on('activity.ended', (e) => e.activity.id === id && finish());
-      const cancelTimer = this.options.clock.setTimeout(finish, ms);
-      signal?.addEventListener('abort', finish, { once: true });
+    let ended: Activity | undefined;
+    let wake: (() => void) | undefined;
+    // Listen before reading, so an end between the read and the wait is not missed.
+    const off = this.on('activity.ended', (e) => {
+      if (e.activity.id !== id) return;
+      ended = e.activity;
+      wake?.();
     });
+    try {
+      const first = await this.get(id, who);
+      if (first.state !== 'running' || ms <= 0 || signal?.aborted || ended) return ended ? await this.get(id, who) : first;
+      await new Promise<void>((resolve) => {
+        const cancelTimer = this.options.clock.setTimeout(() => wake?.(), ms);
+        wake = () => {
+          cancelTimer();
+          signal?.removeEventListener('abort', wake!);
+          resolve();
+        };
+        signal?.addEventListener('abort', wake, { once: true });
+      });
+      return await this.get(id, who);
+    } finally {
+      off();
+    }
   }
 
   /** Resolves when the store answers; rejects while it is unreachable. */
@@ -241,12 +257,20 @@ export class ActivityHub {
     return this.work.size;
   }
 
-  private specFor(spec: ActivitySpec, who: Principal): ActivitySpec {
-    const owner = who.service && spec.owner !== undefined ? spec.owner : who.userId;
+  /**
+   * Who owns a new activity and who may see it: its creator and the creator's groups, unless a
+   * service principal (or an admin) creates it on behalf of a user, whose groups it then gets.
+   */
+  private async specFor(spec: ActivitySpec, who: Principal): Promise<ActivitySpec> {
     if (!who.admin && spec.groups?.some((g) => !who.groups.includes(g))) {
       throw new ForbiddenError('an activity may name only groups its creator belongs to');
     }
-    return { ...spec, owner, groups: spec.groups ?? [...who.groups] };
+    if (spec.owner === undefined || spec.owner === who.userId) return { ...spec, owner: who.userId, groups: spec.groups ?? [...who.groups] };
+    if (!who.service && !who.admin) throw new ForbiddenError('only a service token may create activities on behalf of another user');
+    if (spec.owner === null) return { ...spec, groups: spec.groups ?? [...who.groups] };
+    const groups = spec.groups ?? (await this.access.groupsOf(spec.owner));
+    if (!groups) throw new ValidationError(`user ${spec.owner} does not exist`, { owner: spec.owner });
+    return { ...spec, groups };
   }
 
   private async insert(draft: StoredActivity): Promise<Activity> {

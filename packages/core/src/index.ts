@@ -12,7 +12,13 @@ export type { HubEventMap } from './hub-events.js';
 export type { RunContext } from './run-context.js';
 export { resolveHubOptions, type HubOptions, type ResolvedHubOptions, type Logger } from './options.js';
 export { systemClock, ManualClock, type Clock } from './clock.js';
-export { SYSTEM, canSee, requireScope, type Principal, type Scope } from './access.js';
+export { SYSTEM, canSee, requireScope, type Principal, type Scope } from './access/rules.js';
+export { AccessService, SCOPES, DEFAULT_SCOPES, type Credentials, type AccessOptions } from './access/access-service.js';
+export type { AccessStore, UserRecord, GroupRecord, TokenRecord, KeyRecord, PresenceRecord } from './access/access-store.js';
+export { MemoryAccessStore } from './access/memory-access-store.js';
+export { ROOT_GROUP, groupsAtOrBelow } from './access/group-tree.js';
+export { acSignature, deepSortKeys, type SignedHeaders, type SignedRequest } from './access/signature.js';
+export { newToken, tokenHash } from './access/secrets.js';
 export {
   applyCancel, applyEnd, applyPatch, checkProgress, newActivity, normaliseResult, toPublic,
   type StoredActivity, type ActivitySpec, type ActivityPatch, type ActivityEnd,

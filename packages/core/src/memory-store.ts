@@ -1,6 +1,7 @@
 import type { ActivityEvent, ActivityState } from '@activityd/protocol';
 import { toPublic, type StoredActivity } from './activity.js';
 import { EventFanout } from './event-fanout.js';
+import { MemoryAccessStore } from './access/memory-access-store.js';
 import {
   compareNewestFirst, decodeCursor, encodeCursor, isAfterCursor, matchesQuery,
   type ActivityPage, type ActivityQuery, type ActivityStore, type ActivityWrite,
@@ -19,6 +20,7 @@ export interface MemoryStoreOptions {
  * const hub = new ActivityHub({ store: new MemoryStore() });
  */
 export class MemoryStore implements ActivityStore {
+  readonly access = new MemoryAccessStore();
   private readonly activities = new Map<string, StoredActivity>();
   private readonly log: ActivityEvent[] = [];
   private readonly meta = new Map<string, string>();

@@ -26,6 +26,8 @@ export interface HubOptions {
   nodeId?: string;
   /** Default: silent. */
   logger?: Logger;
+  /** Derives the secrets of access keys; keep it stable across restarts (default: random per process). */
+  serverKey?: Buffer;
   /** Bounds of each live subscriber (see `StreamLimits`). */
   streamLimits?: Partial<StreamLimits>;
 }

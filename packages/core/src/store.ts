@@ -1,6 +1,7 @@
 import type { ActivityEvent, ActivityEventType, ActivityState } from '@activityd/protocol';
 import type { StoredActivity } from './activity.js';
-import { canSee } from './access.js';
+import { canSee } from './access/rules.js';
+import type { AccessStore } from './access/access-store.js';
 
 /** What a list asks for; every filter is optional, values within one filter are alternatives. */
 export interface ActivityQuery {
@@ -11,7 +12,7 @@ export interface ActivityQuery {
   owners?: number[];
   parentId?: string;
   /** Only what this user may see (see `canSee`); `undefined` for everything. */
-  visibleTo?: { userId: number | null; groups: string[] };
+  visibleTo?: { userId: number | null; visibleGroups: string[] };
   /** At most this many (1..1000). */
   limit: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
@@ -45,6 +46,8 @@ export interface ActivityWrite {
  * leases are checked and retention runs), and serialisation for the wire.
  */
 export interface ActivityStore {
+  /** Users, groups, tokens, keys and presence, kept beside the activities (usable once open). */
+  readonly access: AccessStore;
   /** Opens the store: creates or migrates its schema. Called once by the hub's `start()`. */
   open(): Promise<void>;
   /** Flushes and closes. */

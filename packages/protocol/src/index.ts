@@ -16,5 +16,6 @@ export {
 } from './errors.js';
 export {
   StreamQuery, StreamFilters, WsClientMessage,
+  CreateGroupBody, GroupSchema, CreateUserBody, UserSchema, CreateTokenBody, CreatedToken, TokenSchema, CreateKeyBody, CreatedKey, KeySchema, PresenceReply,
   ActivitySchema, CreateActivityBody, PatchActivityBody, ListQuery, ListReply, GetQuery, IdParams, ErrorReply,
 } from './schemas.js';

@@ -60,6 +60,7 @@ export const CreateActivityBody = Type.Object({
   context: Type.Optional(ContextMap),
   parentId: Type.Optional(Nullable(ActivityId)),
   groups: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 64 })),
+  owner: Type.Optional(Nullable(Type.Integer({ minimum: 1, description: 'A service token creates on behalf of this user' }))),
 }, { additionalProperties: false });
 export type CreateActivityBody = Static<typeof CreateActivityBody>;
 
@@ -145,3 +146,46 @@ export const WsClientMessage = Type.Union([
   Type.Object({ unsubscribe: Type.Object({}, { additionalProperties: false }) }, { additionalProperties: false }),
 ]);
 export type WsClientMessage = Static<typeof WsClientMessage>;
+
+const ScopeSchema = Type.Union(['read', 'report', 'cancel', 'admin'].map((s) => Type.Literal(s)));
+const GroupId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' });
+
+export const CreateGroupBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  id: Type.Optional(GroupId),
+  parentId: Type.Optional(GroupId),
+}, { additionalProperties: false });
+export type CreateGroupBody = Static<typeof CreateGroupBody>;
+export const GroupSchema = Type.Object({ id: Type.String(), name: Type.String(), parentId: Nullable(Type.String()), createdAt: Type.Integer() });
+
+export const CreateUserBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  groups: Type.Array(GroupId, { maxItems: 64 }),
+  admin: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+export type CreateUserBody = Static<typeof CreateUserBody>;
+export const UserSchema = Type.Object({ id: Type.Integer(), name: Type.String(), groups: Type.Array(Type.String()), admin: Type.Boolean(), createdAt: Type.Integer() });
+
+export const CreateTokenBody = Type.Object({
+  userId: Type.Integer({ minimum: 1 }),
+  scopes: Type.Optional(Type.Array(ScopeSchema, { minItems: 1, maxItems: 4 })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  service: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+export type CreateTokenBody = Static<typeof CreateTokenBody>;
+export const CreatedToken = Type.Object({ id: Type.String(), token: Type.String(), userId: Type.Integer(), scopes: Type.Array(Type.String()) });
+export const TokenSchema = Type.Object({
+  id: Type.String(), userId: Type.Integer(), scopes: Type.Array(Type.String()), name: Nullable(Type.String()), service: Type.Boolean(), createdAt: Type.Integer(),
+});
+
+export const CreateKeyBody = Type.Object({
+  userId: Type.Integer({ minimum: 1 }),
+  service: Type.Optional(Type.Boolean({ description: 'Acts for the user named by `x-admiralcloud-identifier`' })),
+}, { additionalProperties: false });
+export type CreateKeyBody = Static<typeof CreateKeyBody>;
+export const CreatedKey = Type.Object({ accessKey: Type.String(), accessSecret: Type.String(), userId: Type.Integer() });
+export const KeySchema = Type.Object({ accessKey: Type.String(), userId: Type.Integer(), service: Type.Boolean(), createdAt: Type.Integer() });
+
+export const PresenceReply = Type.Object({
+  presence: Type.Array(Type.Object({ userId: Type.Integer(), name: Type.String(), seenAt: Type.Integer() })),
+});

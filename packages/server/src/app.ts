@@ -17,7 +17,8 @@ export const VERSION: string = (createRequire(import.meta.url)('../package.json'
 /** Options of {@link buildServer}. */
 export interface ServerOptions {
   hub: ActivityHub;
-  auth: Authenticator;
+  /** Default: `hub.access` (tokens and signed requests). */
+  auth?: Authenticator;
   /** A pino logger; default silent. */
   logger?: FastifyBaseLogger;
   /** Largest request body in bytes (default 1 MiB); larger is a 413. */

@@ -1,81 +1,82 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ActivityStore, Principal } from '@activityd/core';
-import { SYSTEM } from '@activityd/core';
-import { UnauthenticatedError } from '@activityd/protocol/errors';
+import { AccessService, systemClock, type ActivityStore, type Credentials, type Principal } from '@activityd/core';
+import type { FastifyRequest } from 'fastify';
 
-/** Turns a request's credentials into a principal, or throws `ACT_ERR_UNAUTHENTICATED`. */
+/** Turns a request's credentials into a principal, or throws a coded 401/429. `hub.access` is one. */
 export interface Authenticator {
   authenticate(credentials: Credentials): Promise<Principal>;
 }
 
-/** Where a caller's token was found; `token` is `undefined` when there is none. */
-export interface Credentials {
-  token: string | undefined;
+/** Route config naming the AdmiralCloud controller/action a version-1 signature covers. */
+export interface SignedRouteConfig {
+  acAction?: { controller: string; action: string };
 }
 
-const HASH_KEY = 'admin_token_sha256';
+const header = (request: FastifyRequest, name: string): string | undefined => {
+  const value = request.headers[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
 
-/** A new random token: `act_` and 32 random bytes. */
-export function newToken(): string {
-  return `act_${randomBytes(32).toString('base64url')}`;
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
+/** Is this request signed (AdmiralCloud scheme) rather than carrying a token? */
+export function isSigned(request: FastifyRequest): boolean {
+  return header(request, 'x-admiralcloud-accesskey') !== undefined;
 }
 
 /**
- * Reads a token from, in order: `Authorization: Bearer`, the `X-Plex-Token` header, and the
- * `X-Plex-Token` or `token` query parameter (for EventSource and WebSocket clients that cannot set headers).
+ * Reads a request's credentials: a token from `Authorization: Bearer`, the `X-Plex-Token` header,
+ * or the `X-Plex-Token` / `token` query parameter; or a signature from the `x-admiralcloud-*`
+ * headers, over the path and the query merged with the body (and, for version 1, the path
+ * parameters and the route's controller/action).
  */
-export function credentialsOf(headers: Record<string, string | string[] | undefined>, query: unknown): Credentials {
-  const auth = headers.authorization;
-  if (typeof auth === 'string' && /^bearer /i.test(auth)) return { token: auth.slice(7).trim() || undefined };
-  const plex = headers['x-plex-token'];
-  if (typeof plex === 'string' && plex) return { token: plex };
-  const q = (query ?? {}) as Record<string, unknown>;
-  const fromQuery = q['X-Plex-Token'] ?? q.token;
-  return { token: typeof fromQuery === 'string' && fromQuery ? fromQuery : undefined };
-}
-
-/** What {@link AdminTokenAuth.init} reports, so `serve` can print a new token once. */
-export interface AdminTokenInit {
-  /** The token, when it was created just now (and so is shown this once). */
-  created: string | undefined;
+export function credentialsOf(request: FastifyRequest): Credentials {
+  const address = request.ip;
+  const auth = header(request, 'authorization');
+  if (auth && /^bearer /i.test(auth)) return { token: auth.slice(7).trim(), address };
+  const plex = header(request, 'x-plex-token');
+  if (plex) return { token: plex, address };
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  const fromQuery = query['X-Plex-Token'] ?? query.token;
+  if (typeof fromQuery === 'string' && fromQuery) return { token: fromQuery, address };
+  const accessKey = header(request, 'x-admiralcloud-accesskey');
+  if (!accessKey) return { address };
+  const version = header(request, 'x-admiralcloud-version');
+  const body = request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : {};
+  const v1 = version === undefined || version === '1';
+  const params = v1 ? ((request.params ?? {}) as Record<string, unknown>) : {};
+  const config = request.routeOptions.config as SignedRouteConfig | undefined;
+  return {
+    address,
+    signed: {
+      headers: {
+        accessKey, version, hash: header(request, 'x-admiralcloud-hash'), rts: header(request, 'x-admiralcloud-rts'),
+        identifier: header(request, 'x-admiralcloud-identifier'),
+      },
+      request: {
+        method: request.method,
+        path: request.url.split('?')[0]!,
+        payload: { ...query, ...params, ...body },
+        ...(config?.acAction ? { controllerAction: config.acAction } : {}),
+      },
+    },
+  };
 }
 
 /**
- * The admin token: one bearer token with every right. Its SHA-256 lives in the store; the token
- * itself is shown once, when created. Users, groups and scoped tokens extend this later.
+ * The admin token alone, for tests and small embeddings that have no hub at hand: its hash lives
+ * in the store's access records, like every token.
  */
 export class AdminTokenAuth implements Authenticator {
-  private hash: Buffer | null = null;
+  private readonly access: AccessService;
 
-  constructor(private readonly store: ActivityStore) {}
-
-  /** Uses `explicit` if given, else the stored hash, else creates a token and stores its hash. */
-  async init(explicit?: string): Promise<AdminTokenInit> {
-    if (explicit) {
-      this.hash = sha256(explicit);
-      return { created: undefined };
-    }
-    const candidate = newToken();
-    const stored = await this.store.setMetaOnce(HASH_KEY, sha256(candidate).toString('hex'));
-    this.hash = Buffer.from(stored, 'hex');
-    return { created: stored === sha256(candidate).toString('hex') ? candidate : undefined };
+  constructor(store: ActivityStore) {
+    this.access = new AccessService({ store: store.access, clock: systemClock });
   }
 
-  /** Replaces the stored admin token with a new one and returns it. */
-  async reset(): Promise<string> {
-    const token = newToken();
-    await this.store.setMeta(HASH_KEY, sha256(token).toString('hex'));
-    this.hash = sha256(token);
-    return token;
+  /** Uses `explicit` if given; else creates a token on first start and returns it (shown once). */
+  init(explicit?: string): Promise<{ created: string | undefined }> {
+    return this.access.bootstrap(explicit);
   }
 
-  async authenticate({ token }: Credentials): Promise<Principal> {
-    if (token === undefined) throw new UnauthenticatedError('missing token: send Authorization: Bearer <token>');
-    if (!this.hash || !timingSafeEqual(sha256(token), this.hash)) throw new UnauthenticatedError('invalid token');
-    return SYSTEM;
+  authenticate(credentials: Credentials): Promise<Principal> {
+    return this.access.authenticate(credentials);
   }
 }

@@ -19,7 +19,10 @@ export function toCodedError(error: unknown): ActivitydError {
 
 /** Sends a coded error in the shape every reply uses. */
 export function sendError(reply: FastifyReply, error: ActivitydError): FastifyReply {
-  if (error.code === 'ACT_ERR_UNAVAILABLE' || error.code === 'ACT_ERR_RATE_LIMITED') reply.header('retry-after', '1');
+  if (error.code === 'ACT_ERR_UNAVAILABLE' || error.code === 'ACT_ERR_RATE_LIMITED') {
+    const wait = error.details?.retryAfter;
+    reply.header('retry-after', String(typeof wait === 'number' ? wait : 1));
+  }
   return reply.code(error.status).type('application/json').send(JSON.stringify(error.toJSON() satisfies ErrorBody));
 }
 

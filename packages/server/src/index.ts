@@ -9,7 +9,7 @@
 export { buildServer, VERSION, type ServerOptions } from './app.js';
 export { activitydRoutes, type ActivitydRoutesOptions } from './plugin.js';
 export { replyAccepted } from './accepted.js';
-export { AdminTokenAuth, credentialsOf, newToken, type Authenticator, type Credentials, type AdminTokenInit } from './auth.js';
+export { AdminTokenAuth, credentialsOf, isSigned, type Authenticator, type SignedRouteConfig } from './auth.js';
 export { createLogger, loggerOptions, redactUrl } from './logger.js';
 export { openApiDocument } from './openapi.js';
 export { generateOpenApi } from './write-openapi.js';

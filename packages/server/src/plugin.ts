@@ -1,10 +1,11 @@
 import type { ActivityHub, Principal } from '@activityd/core';
 import type { FastifyInstance } from 'fastify';
-import { credentialsOf, type Authenticator } from './auth.js';
+import { credentialsOf, isSigned, type Authenticator } from './auth.js';
 import { useCodedErrors } from './errors.js';
 import { useJsonBodies } from './json-body.js';
 import { activityRoutes, sharedSchemas } from './routes/activities.js';
 import { sseRoutes } from './streams/sse.js';
+import { adminRoutes } from './routes/admin.js';
 import { wsRoutes } from './streams/ws.js';
 import { useStrictValidation } from './validation.js';
 
@@ -18,8 +19,11 @@ declare module 'fastify' {
 /** Options of {@link activitydRoutes}. */
 export interface ActivitydRoutesOptions {
   hub: ActivityHub;
-  auth: Authenticator;
+  /** Default: `hub.access` (tokens and signed requests). */
+  auth?: Authenticator;
 }
+
+const mayHaveBody = (method: string) => method === 'POST' || method === 'PUT' || method === 'PATCH';
 
 /**
  * The native API as a Fastify plugin, self-contained (its own validation, JSON parsing, coded
@@ -33,10 +37,17 @@ export async function activitydRoutes(app: FastifyInstance, options: ActivitydRo
   useCodedErrors(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
   app.decorateRequest('principal', null as unknown as Principal);
+  const auth = options.auth ?? options.hub.access;
+  // Tokens are checked before anything else (a WebSocket gets its 401 before the upgrade); a
+  // signature covers the body too, so a signed request with a body is checked once it is parsed.
   app.addHook('onRequest', async (request) => {
-    request.principal = await options.auth.authenticate(credentialsOf(request.headers, request.query));
+    if (!isSigned(request) || !mayHaveBody(request.method)) request.principal = await auth.authenticate(credentialsOf(request));
+  });
+  app.addHook('preValidation', async (request) => {
+    if (isSigned(request) && mayHaveBody(request.method)) request.principal = await auth.authenticate(credentialsOf(request));
   });
   await app.register(activityRoutes, { hub: options.hub });
+  await app.register(adminRoutes, { hub: options.hub });
   await app.register(sseRoutes, { hub: options.hub });
   await app.register(wsRoutes, { hub: options.hub });
   // Closing the server closes every stream with a reconnect hint before connections are cut.

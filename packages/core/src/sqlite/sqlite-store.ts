@@ -10,6 +10,7 @@ import {
   type ActivityPage, type ActivityQuery, type ActivityStore, type ActivityWrite,
 } from '../store.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { SqliteAccessStore } from './sqlite-access-store.js';
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -57,6 +58,8 @@ function prepare(db: Database.Database) {
  */
 export class SqliteStore implements ActivityStore {
   private db: Database.Database | null = null;
+  /** Access records in the same file. */
+  readonly access = new SqliteAccessStore(() => this.database());
   private sql: Statements | null = null;
   private readonly fanout = new EventFanout();
   private readonly eventLogSize: number;

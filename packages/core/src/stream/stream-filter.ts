@@ -1,6 +1,6 @@
 import type { ActivityState, HubEvent } from '@activityd/protocol';
 import { ValidationError } from '@activityd/protocol/errors';
-import { canSee, type Principal } from '../access.js';
+import { canSee, type Principal } from '../access/rules.js';
 import { statesOf } from '../state-filter.js';
 import { typeMatches } from '../store.js';
 

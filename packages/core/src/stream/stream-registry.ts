@@ -1,5 +1,5 @@
 import type { HubEvent } from '@activityd/protocol';
-import type { Principal } from '../access.js';
+import type { Principal } from '../access/rules.js';
 import type { ActivityHub } from '../hub.js';
 import { streamFilter, type StreamFilterInput } from './stream-filter.js';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits, type StreamSink } from './stream-types.js';

@@ -1,5 +1,5 @@
 import type { HubEvent } from '@activityd/protocol';
-import type { Principal } from '../access.js';
+import type { Principal } from '../access/rules.js';
 import type { ActivityHub } from '../hub.js';
 import { PendingQueue } from './pending-queue.js';
 import { eventPasses, type StreamFilter } from './stream-filter.js';

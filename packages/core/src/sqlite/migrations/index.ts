@@ -1,4 +1,5 @@
 import initial from './001-initial.js';
+import access from './002-access.js';
 
 /** Schema migrations in order; the database's `user_version` is how many have run. */
-export const MIGRATIONS: readonly string[] = [initial];
+export const MIGRATIONS: readonly string[] = [initial, access];

@@ -14,22 +14,28 @@ export interface Principal {
   /** Sees and may do everything. */
   admin: boolean;
   scopes: readonly Scope[];
-  /** The security groups the user belongs to. */
+  /** The security groups the user belongs to (what it may share new activities with). */
   groups: readonly string[];
+  /** Its groups and every group below them in the tree: what it may see. */
+  visibleGroups: readonly string[];
   /** A backend reporting on behalf of users: may update any activity it can see. */
   service: boolean;
 }
 
 /** The principal of the hub's own in-process work and of the admin token. */
 export const SYSTEM: Principal = Object.freeze({
-  userId: null, admin: true, scopes: Object.freeze(['read', 'report', 'cancel', 'admin'] as const), groups: [], service: true,
+  userId: null, admin: true, scopes: Object.freeze(['read', 'report', 'cancel', 'admin'] as const), groups: [], visibleGroups: [], service: true,
 });
 
-/** May `who` see `activity`? Admins see all; others what they own or what shares one of their groups. */
-export function canSee(who: Pick<Principal, 'admin' | 'userId' | 'groups'>, activity: Pick<Activity, 'owner' | 'groups'>): boolean {
+/**
+ * May `who` see `activity` (or a change-feed entry)? The one visibility rule of every surface:
+ * admins see all; others what they own, or what is shared with one of their groups or a group
+ * below one of them (never above).
+ */
+export function canSee(who: Pick<Principal, 'admin' | 'userId' | 'visibleGroups'>, item: { owner: number | null; groups: readonly string[] }): boolean {
   if (who.admin) return true;
-  if (who.userId !== null && activity.owner === who.userId) return true;
-  return activity.groups.some((g) => who.groups.includes(g));
+  if (who.userId !== null && item.owner === who.userId) return true;
+  return item.groups.some((g) => who.visibleGroups.includes(g));
 }
 
 function hasScope(who: Principal, scope: Scope): boolean {
@@ -42,7 +48,7 @@ export function requireScope(who: Principal, scope: Scope): void {
 }
 
 /** An invisible activity is reported exactly like an unknown one, so ids leak nothing. */
-export function requireVisible<T extends Pick<Activity, 'owner' | 'groups'>>(who: Principal, id: string, activity: T | undefined): T {
+export function requireVisible<T extends { owner: number | null; groups: readonly string[] }>(who: Principal, id: string, activity: T | undefined): T {
   if (!activity || !canSee(who, activity)) throw new NotFoundError(`activity ${id} not found`, { id });
   return activity;
 }

@@ -1,0 +1,62 @@
+import type { ActivityHub, Principal, Scope } from '@activityd/core';
+import {
+  CreatedKey, CreatedToken, CreateGroupBody, CreateKeyBody, CreateTokenBody, CreateUserBody, GroupSchema, KeySchema,
+  PresenceReply, TokenSchema, UserSchema, ValidationError,
+} from '@activityd/protocol';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+
+const errors = { '4xx': Type.Ref('Error'), '5xx': Type.Ref('Error') };
+const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
+
+/** `/admin/{groups,users,tokens,keys}` and `/presence`: parse, call `hub.access`, answer. */
+export async function adminRoutes(app: FastifyInstance, { hub }: { hub: ActivityHub }): Promise<void> {
+  const access = hub.access;
+  const kind = <B extends TSchema>(name: string, body: B, created: TSchema, item: TSchema, handlers: {
+    create: (who: Principal, body: Static<B>) => Promise<unknown>;
+    list: (who: Principal) => Promise<unknown[]>;
+    remove: (who: Principal, id: string) => Promise<void>;
+  }) => {
+    const tags = ['access'];
+    app.post(`/admin/${name}`, { schema: { summary: `Create one of ${name}`, tags, body, response: { 201: created, ...errors } } }, async (request, reply) => {
+      if (request.body === undefined) throw new ValidationError('a JSON body is required');
+      reply.code(201);
+      return handlers.create(request.principal, request.body as Static<B>);
+    });
+    app.get(`/admin/${name}`, { schema: { summary: `List ${name}`, tags, response: { 200: Type.Object({ [name]: Type.Array(item) }), ...errors } } }, async (request) =>
+      ({ [name]: await handlers.list(request.principal) }));
+    app.delete(`/admin/${name}/:id`, { schema: { summary: `Delete one of ${name}`, tags, params: IdParams, response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
+      await handlers.remove(request.principal, (request.params as { id: string }).id);
+      return reply.code(204).send();
+    });
+  };
+
+  kind('groups', CreateGroupBody, GroupSchema, GroupSchema, {
+    create: (who, body) => access.createGroup(who, body),
+    list: (who) => access.listGroups(who),
+    remove: (who, id) => access.deleteGroup(who, id),
+  });
+  kind('users', CreateUserBody, UserSchema, UserSchema, {
+    create: (who, body) => access.createUser(who, body),
+    list: (who) => access.listUsers(who),
+    remove: (who, id) => access.deleteUser(who, userId(id)),
+  });
+  kind('tokens', CreateTokenBody, CreatedToken, TokenSchema, {
+    create: (who, body) => access.createToken(who, { ...body, scopes: body.scopes as Scope[] | undefined }),
+    list: (who) => access.listTokens(who),
+    remove: (who, id) => access.deleteToken(who, id),
+  });
+  kind('keys', CreateKeyBody, CreatedKey, KeySchema, {
+    create: (who, body) => access.createKey(who, body),
+    list: (who) => access.listKeys(who),
+    remove: (who, id) => access.deleteKey(who, id),
+  });
+
+  app.get('/presence', { schema: { summary: 'Who was seen listing activities, and when', tags: ['access'], response: { 200: PresenceReply, ...errors } } }, async (request) =>
+    ({ presence: await access.presence(request.principal) }));
+}
+
+function userId(text: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new ValidationError(`a user id is a positive integer, not '${text}'`);
+  return Number(text);
+}
