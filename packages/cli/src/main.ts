@@ -3,6 +3,7 @@ import { parseServeConfig, SERVE_USAGE } from './config.js';
 import { startDemoWork } from './demo-work.js';
 import { serve, type Running } from './serve.js';
 import { withLocalAccess } from './local-access.js';
+import { ADMIN_USAGE, runAdminCommand } from './admin-commands.js';
 
 const USAGE = `activityd — track and control long-running operations
 
@@ -11,7 +12,9 @@ Usage:
   activityd demo [options]         run the server with simulated work
   activityd admin-token --reset    replace the admin token of --data-dir and print it
 
-${SERVE_USAGE}`;
+${SERVE_USAGE}
+
+${ADMIN_USAGE}`;
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -51,6 +54,11 @@ async function main(argv: string[]): Promise<void> {
       });
       return;
     }
+    case 'users':
+    case 'groups':
+    case 'tokens':
+    case 'keys':
+      return runAdminCommand(command, rest, process.env, say);
     case 'help':
     case '--help':
     case '-h':
