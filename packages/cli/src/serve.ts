@@ -28,7 +28,7 @@ export async function serve(config: ServeConfig, out: (line: string) => void): P
   const logger = createLogger(config.logLevel);
   const store = openStore(config);
   const hub = new ActivityHub({
-    store, logger, retentionMs: config.retentionMs,
+    store, logger, retentionMs: config.retentionMs, feedRetentionMs: config.feedRetentionMs,
     serverKey: loadServerKey(config.store === 'memory' ? null : config.dataDir, process.env),
     ...(config.leaseMs !== undefined ? { leaseMs: config.leaseMs } : {}),
     ...(config.heartbeatMs !== undefined ? { heartbeatMs: config.heartbeatMs } : {}),

@@ -1,4 +1,4 @@
-import type { ActivityEvent } from '@activityd/protocol';
+import type { ActivityEvent, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol';
 
 /** The events an {@link ActivityHub} emits, each after the change is durable. */
 export interface HubEventMap {
@@ -8,6 +8,10 @@ export interface HubEventMap {
   'activity.updated': ActivityEvent;
   /** The activity reached a terminal state. */
   'activity.ended': ActivityEvent;
+  /** A document change was recorded (`modelChanges`). */
+  'change.model': ChangeModelEvent;
+  /** A document was (re)indexed (`modelChangesES`); carries the merged entry. */
+  'change.index': ChangeIndexEvent;
   /** Any of the above, in `seq` order. */
-  event: ActivityEvent;
+  event: HubEvent;
 }

@@ -1,4 +1,4 @@
-import type { Activity, ActivityEvent, ActivityEventType, ActivityState, StateFilter } from '@activityd/protocol';
+import { isActivityEvent, type Activity, type ActivityEventType, type ActivityState, type HubEvent, type StateFilter } from '@activityd/protocol';
 import { EndedError, ForbiddenError, NotCompletedError, UnavailableError, ValidationError } from '@activityd/protocol/errors';
 import { requireReporter, requireScope, requireVisible, SYSTEM, type Principal } from './access/rules.js';
 import {
@@ -14,6 +14,7 @@ import type { ActivityQuery } from './store.js';
 import { Timers } from './timers.js';
 import { StreamRegistry } from './stream/stream-registry.js';
 import { AccessService } from './access/access-service.js';
+import { ChangeFeed } from './feed/change-feed.js';
 
 /** What {@link ActivityHub.run} returns once the activity has started. */
 export interface RunHandle {
@@ -55,6 +56,8 @@ export class ActivityHub {
   readonly streams: StreamRegistry;
   /** Users, groups, tokens, keys, signed requests and presence. */
   readonly access: AccessService;
+  /** The change feed: `modelChanges` and `modelChangesES`. */
+  readonly changes: ChangeFeed;
   private readonly fanouts = new Map<keyof HubEventMap, EventFanout>();
   private readonly work = new Map<string, AbortController>();
   /** Parents whose progress is due to be recomputed; many child events in one turn cost one roll-up. */
@@ -67,6 +70,10 @@ export class ActivityHub {
     this.options = resolveHubOptions(options);
     this.streams = new StreamRegistry(this, options.streamLimits);
     this.access = new AccessService({ store: this.options.store.access, clock: this.options.clock, serverKey: options.serverKey });
+    this.changes = new ChangeFeed({
+      store: this.options.store, clock: this.options.clock, logger: this.options.logger,
+      onChange: (listener) => this.on('change.model', (e) => listener(e.change)),
+    });
   }
 
   private get store() {
@@ -87,6 +94,7 @@ export class ActivityHub {
     const timers = new Timers(this.options.clock, (error) => this.options.logger.warn({ err: error }, 'background job failed'));
     timers.every(this.options.leaseCheckMs, () => this.expireLapsed());
     timers.every(this.options.retentionCheckMs, () => this.purgeEnded());
+    timers.every(this.options.feedCheckMs, () => this.changes.purge(this.options.feedRetentionMs));
     this.timers = timers;
   }
 
@@ -108,7 +116,7 @@ export class ActivityHub {
   on<K extends keyof HubEventMap>(type: K, listener: (event: HubEventMap[K]) => void): () => void {
     let fanout = this.fanouts.get(type);
     if (!fanout) this.fanouts.set(type, (fanout = new EventFanout((error) => this.options.logger.error({ err: error }, 'event listener failed'))));
-    return fanout.add(listener as (event: ActivityEvent) => void);
+    return fanout.add(listener as (event: HubEvent) => void);
   }
 
   /** Runs `work` in this process as a new activity. Cancelling it aborts `ctx.signal`. */
@@ -248,7 +256,7 @@ export class ActivityHub {
   }
 
   /** Events of the log after `after`, oldest first, at most `limit`. Not filtered by access: streams filter. */
-  readLog(after: number, limit: number): Promise<ActivityEvent[]> {
+  readLog(after: number, limit: number): Promise<HubEvent[]> {
     return this.store.eventsAfter(after, limit);
   }
 
@@ -330,7 +338,12 @@ export class ActivityHub {
     }
   }
 
-  private dispatch(event: ActivityEvent): void {
+  private dispatch(event: HubEvent): void {
+    if (!isActivityEvent(event)) {
+      this.fanouts.get(event.type)?.emit(event);
+      this.fanouts.get('event')?.emit(event);
+      return;
+    }
     if (event.type === 'activity.ended' && event.activity.state === 'cancelled') {
       this.work.get(event.activity.id)?.abort(new CancelledSignal(event.activity.error?.message ?? 'cancelled'));
     }

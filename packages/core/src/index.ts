@@ -36,3 +36,7 @@ export { PendingQueue } from './stream/pending-queue.js';
 export {
   DEFAULT_STREAM_LIMITS, type StreamItem, type ResetItem, type StreamSink, type StreamClose, type StreamLimits,
 } from './stream/stream-types.js';
+export { ChangeFeed, FEED_VIEWS, type FeedRead, type FeedView } from './feed/change-feed.js';
+export { IndexBatcher, type IndexBatch, type IndexBatcherOptions } from './feed/index-batcher.js';
+export { mergeIndexEntry, MAX_FEED_BATCH, type ChangeInput, type IndexInput } from './feed/feed-rules.js';
+export type { StoredChange, StoredIndexEntry } from './feed/feed-types.js';

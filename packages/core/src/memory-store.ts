@@ -1,4 +1,5 @@
-import type { ActivityEvent, ActivityState } from '@activityd/protocol';
+import type { ActivityEvent, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol';
+import { indexKey, publicChange, publicIndexEntry, type StoredChange, type StoredIndexEntry } from './feed/feed-types.js';
 import { toPublic, type StoredActivity } from './activity.js';
 import { EventFanout } from './event-fanout.js';
 import { MemoryAccessStore } from './access/memory-access-store.js';
@@ -22,7 +23,9 @@ export interface MemoryStoreOptions {
 export class MemoryStore implements ActivityStore {
   readonly access = new MemoryAccessStore();
   private readonly activities = new Map<string, StoredActivity>();
-  private readonly log: ActivityEvent[] = [];
+  private readonly log: HubEvent[] = [];
+  private changes: StoredChange[] = [];
+  private readonly index = new Map<string, StoredIndexEntry>();
   private readonly meta = new Map<string, string>();
   private readonly fanout = new EventFanout();
   private readonly eventLogSize: number;
@@ -41,7 +44,48 @@ export class MemoryStore implements ActivityStore {
     if (!ok) return null;
     const stored = { ...change.activity, seq: ++this.seq };
     this.activities.set(stored.id, stored);
-    const event: ActivityEvent = { seq: stored.seq, type: change.type, at: stored.updatedAt, activity: toPublic(stored) };
+    return this.append({ seq: stored.seq, type: change.type, at: stored.updatedAt, activity: toPublic(stored) });
+  }
+
+  async appendChanges(changes: StoredChange[]): Promise<ChangeModelEvent[]> {
+    this.changes.push(...changes);
+    return changes.map((c) => this.append({ seq: ++this.seq, type: 'change.model', at: c.writtenAt, change: publicChange(c) }));
+  }
+
+  async getIndexEntry(model: string, id: string | number): Promise<StoredIndexEntry | undefined> {
+    return this.index.get(indexKey(model, id));
+  }
+
+  async writeIndexEntry(entry: Omit<StoredIndexEntry, 'seq'>, expectSeq: number | null): Promise<ChangeIndexEvent | null> {
+    const key = indexKey(entry.model, entry.id);
+    if ((this.index.get(key)?.seq ?? null) !== expectSeq) return null;
+    const stored = { ...entry, seq: ++this.seq };
+    this.index.delete(key);
+    this.index.set(key, stored);
+    return this.append({ seq: stored.seq, type: 'change.index', at: stored.writtenAt, change: publicIndexEntry(stored) });
+  }
+
+  async readChanges(writtenAfter: number, limit: number): Promise<StoredChange[]> {
+    return this.changes.filter((c) => c.writtenAt > writtenAfter).slice(0, limit);
+  }
+
+  async readIndexEntries(writtenAfter: number, limit: number): Promise<StoredIndexEntry[]> {
+    return [...this.index.values()].filter((e) => e.writtenAt > writtenAfter).slice(0, limit);
+  }
+
+  async purgeFeed(writtenBefore: number, limit: number): Promise<number> {
+    const keep = this.changes.filter((c, i) => c.writtenAt >= writtenBefore || i >= limit);
+    let purged = this.changes.length - keep.length;
+    this.changes = keep;
+    for (const [key, e] of this.index) {
+      if (e.writtenAt >= writtenBefore || purged >= 2 * limit) continue;
+      this.index.delete(key);
+      purged++;
+    }
+    return purged;
+  }
+
+  private append<E extends HubEvent>(event: E): E {
     this.log.push(event);
     if (this.log.length > this.eventLogSize) this.log.splice(0, this.log.length - this.eventLogSize);
     this.fanout.emit(event);
@@ -84,7 +128,7 @@ export class MemoryStore implements ActivityStore {
     return doomed.length;
   }
 
-  async eventsAfter(after: number, limit: number): Promise<ActivityEvent[]> {
+  async eventsAfter(after: number, limit: number): Promise<HubEvent[]> {
     const start = this.log.findIndex((e) => e.seq > after);
     return start < 0 ? [] : this.log.slice(start, start + limit);
   }
@@ -93,7 +137,7 @@ export class MemoryStore implements ActivityStore {
     return { first: this.log[0]?.seq ?? 0, last: this.seq };
   }
 
-  subscribe(listener: (event: ActivityEvent) => void): () => void {
+  subscribe(listener: (event: HubEvent) => void): () => void {
     return this.fanout.add(listener);
   }
 

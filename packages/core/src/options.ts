@@ -22,6 +22,8 @@ export interface HubOptions {
   heartbeatMs?: number;
   /** Ended activities are purged this long after they end (default 24 h). */
   retentionMs?: number;
+  /** Change-feed entries are dropped this long after their last write (default 60 s). */
+  feedRetentionMs?: number;
   /** This process's id among nodes sharing a store (default a random UUID). */
   nodeId?: string;
   /** Default: silent. */
@@ -39,12 +41,15 @@ export interface ResolvedHubOptions {
   leaseMs: number;
   heartbeatMs: number;
   retentionMs: number;
+  feedRetentionMs: number;
   nodeId: string;
   logger: Logger;
   /** How often lapsed leases are looked for: min(1 s, lease / 4). */
   leaseCheckMs: number;
   /** How often retention runs: min(60 s, retention / 10). */
   retentionCheckMs: number;
+  /** How often feed retention runs: min(1 s, feed retention / 10). */
+  feedCheckMs: number;
 }
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
@@ -53,8 +58,9 @@ const silent: Logger = { info() {}, warn() {}, error() {} };
 export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
   const leaseMs = options.leaseMs ?? 90_000;
   const retentionMs = options.retentionMs ?? 24 * 3_600_000;
+  const feedRetentionMs = options.feedRetentionMs ?? 60_000;
   const heartbeatMs = options.heartbeatMs ?? Math.min(30_000, Math.floor(leaseMs / 3));
-  for (const [name, value] of Object.entries({ leaseMs, heartbeatMs, retentionMs })) {
+  for (const [name, value] of Object.entries({ leaseMs, heartbeatMs, retentionMs, feedRetentionMs })) {
     if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of milliseconds`);
   }
   if (heartbeatMs >= leaseMs) throw new RangeError(`heartbeat (${heartbeatMs} ms) must be shorter than the lease (${leaseMs} ms)`);
@@ -64,9 +70,11 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     leaseMs,
     heartbeatMs,
     retentionMs,
+    feedRetentionMs,
     nodeId: options.nodeId ?? randomUUID(),
     logger: options.logger ?? silent,
     leaseCheckMs: Math.max(1, Math.min(1_000, Math.floor(leaseMs / 4))),
     retentionCheckMs: Math.max(1, Math.min(60_000, Math.floor(retentionMs / 10))),
+    feedCheckMs: Math.max(1, Math.min(1_000, Math.floor(feedRetentionMs / 10))),
   };
 }

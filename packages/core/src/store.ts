@@ -1,4 +1,5 @@
-import type { ActivityEvent, ActivityEventType, ActivityState } from '@activityd/protocol';
+import type { ActivityEvent, ActivityEventType, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol';
+import type { StoredChange, StoredIndexEntry } from './feed/feed-types.js';
 import type { StoredActivity } from './activity.js';
 import { canSee } from './access/rules.js';
 import type { AccessStore } from './access/access-store.js';
@@ -73,14 +74,29 @@ export interface ActivityStore {
   /** How many activities are in each state (for metrics). */
   countByState(): Promise<Partial<Record<ActivityState, number>>>;
   /** Events with `seq > after`, oldest first, at most `limit`. */
-  eventsAfter(after: number, limit: number): Promise<ActivityEvent[]>;
+  eventsAfter(after: number, limit: number): Promise<HubEvent[]>;
   /** The `seq` of the oldest kept event (0 when none) and of the latest one. */
   logBounds(): Promise<{ first: number; last: number }>;
   /**
    * Calls `listener` for every committed event, in `seq` order, whichever process wrote it.
    * The store is the truth; this is the wake-up call. Returns a function that stops it.
    */
-  subscribe(listener: (event: ActivityEvent) => void): () => void;
+  subscribe(listener: (event: HubEvent) => void): () => void;
+  /** Stores recorded changes and appends a `change.model` event for each, all or nothing. */
+  appendChanges(changes: StoredChange[]): Promise<ChangeModelEvent[]>;
+  /** The index entry of a document, or `undefined`. */
+  getIndexEntry(model: string, id: string | number): Promise<StoredIndexEntry | undefined>;
+  /**
+   * Atomically: if the stored entry's `seq` equals `expectSeq` (`null`: no entry yet), stores
+   * `entry` with the next `seq` and appends its `change.index` event; else resolves `null`.
+   */
+  writeIndexEntry(entry: Omit<StoredIndexEntry, 'seq'>, expectSeq: number | null): Promise<ChangeIndexEvent | null>;
+  /** Changes written after `writtenAfter` (epoch ms), oldest first. */
+  readChanges(writtenAfter: number, limit: number): Promise<StoredChange[]>;
+  /** Index entries written after `writtenAfter`, oldest write first. */
+  readIndexEntries(writtenAfter: number, limit: number): Promise<StoredIndexEntry[]>;
+  /** Deletes up to `limit` feed entries (of each view) last written before `writtenBefore`. */
+  purgeFeed(writtenBefore: number, limit: number): Promise<number>;
   /** Small named values the server keeps (the admin token's hash). */
   getMeta(key: string): Promise<string | undefined>;
   /** Sets a named value. */

@@ -189,3 +189,55 @@ export const KeySchema = Type.Object({ accessKey: Type.String(), userId: Type.In
 export const PresenceReply = Type.Object({
   presence: Type.Array(Type.Object({ userId: Type.Integer(), name: Type.String(), seenAt: Type.Integer() })),
 });
+
+const DocId = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Integer()], { description: 'Keeps its JSON type' });
+const FeedGroups = Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 64 }));
+const EpochMs = Type.Integer({ minimum: 0, description: 'epoch milliseconds' });
+
+export const RecordChangesBody = Type.Object({
+  changes: Type.Array(Type.Object({
+    model: Type.String({ minLength: 1, maxLength: 200 }),
+    id: DocId,
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    at: Type.Optional(EpochMs),
+    groups: FeedGroups,
+  }, { additionalProperties: false }), { minItems: 1, maxItems: 10_000 }),
+}, { additionalProperties: false });
+export type RecordChangesBody = Static<typeof RecordChangesBody>;
+
+const AffectedModelSchema = Type.Object({
+  timeRange: Type.Tuple([EpochMs, EpochMs]),
+  updated: EpochMs,
+}, { additionalProperties: false });
+
+export const IndexEntriesBody = Type.Object({
+  entries: Type.Array(Type.Object({
+    model: Type.String({ minLength: 1, maxLength: 200 }),
+    id: DocId,
+    affectedModels: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), AffectedModelSchema, { minProperties: 1, maxProperties: 100 }),
+    groups: FeedGroups,
+  }, { additionalProperties: false }), { minItems: 1, maxItems: 10_000 }),
+}, { additionalProperties: false });
+export type IndexEntriesBody = Static<typeof IndexEntriesBody>;
+
+export const FeedQuery = Type.Object({
+  since: Type.Optional(Type.Integer({ minimum: 0, description: 'Only entries written after this (epoch ms of the server; use the previous reply\'s `now`)' })),
+  include: Type.Optional(Type.Array(Type.String({ maxLength: 50 }), { maxItems: 10, description: 'modelChanges, modelChangesES; comma-separated or repeated' })),
+});
+export type FeedQuery = Static<typeof FeedQuery>;
+
+const ModelChangeSchema = Type.Object({
+  model: Type.String(), id: Type.Union([Type.String(), Type.Integer()]), action: Type.String(), at: Type.Integer(),
+  owner: Nullable(Type.Integer()), groups: Type.Array(Type.String()),
+});
+const IndexEntrySchema = Type.Object({
+  model: Type.String(), id: Type.Union([Type.String(), Type.Integer()]),
+  affectedModels: Type.Record(Type.String(), Type.Object({ timeRange: Type.Array(Type.Integer()), updated: Type.Integer() })),
+  updated: Type.Integer(), owner: Nullable(Type.Integer()), groups: Type.Array(Type.String()),
+});
+export const FeedReply = Type.Object({
+  now: Type.Integer(),
+  modelChanges: Type.Optional(Type.Array(ModelChangeSchema)),
+  modelChangesES: Type.Optional(Type.Array(IndexEntrySchema)),
+});
+export const FeedAccepted = Type.Object({ recorded: Type.Integer() });

@@ -6,6 +6,7 @@ import { useJsonBodies } from './json-body.js';
 import { activityRoutes, sharedSchemas } from './routes/activities.js';
 import { sseRoutes } from './streams/sse.js';
 import { adminRoutes } from './routes/admin.js';
+import { changeRoutes } from './routes/changes.js';
 import { wsRoutes } from './streams/ws.js';
 import { useStrictValidation } from './validation.js';
 
@@ -48,6 +49,7 @@ export async function activitydRoutes(app: FastifyInstance, options: ActivitydRo
   });
   await app.register(activityRoutes, { hub: options.hub });
   await app.register(adminRoutes, { hub: options.hub });
+  await app.register(changeRoutes, { hub: options.hub });
   await app.register(sseRoutes, { hub: options.hub });
   await app.register(wsRoutes, { hub: options.hub });
   // Closing the server closes every stream with a reconnect hint before connections are cut.

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ActivityEvent, ActivityState } from '@activityd/protocol';
+import type { ActivityEvent, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol';
+import { indexKey, publicChange, publicIndexEntry, type StoredChange, type StoredIndexEntry } from '../feed/feed-types.js';
 import { ValidationError } from '@activityd/protocol/errors';
 import { toPublic, type StoredActivity } from '../activity.js';
 import { EventFanout } from '../event-fanout.js';
@@ -42,6 +43,15 @@ function prepare(db: Database.Database) {
       'DELETE FROM activities WHERE id IN (SELECT id FROM activities WHERE ended_at IS NOT NULL AND ended_at < ? LIMIT ?)'),
     eventsAfter: db.prepare<[number, number], { doc: string }>('SELECT doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
     bounds: db.prepare<[], { first: number | null; last: number | null }>('SELECT min(seq) AS first, max(seq) AS last FROM events'),
+    insertChange: db.prepare('INSERT INTO model_changes (seq, written_at, doc) VALUES (?, ?, ?)'),
+    indexSeq: db.prepare<[string], { seq: number }>('SELECT seq FROM index_entries WHERE key = ?'),
+    getIndex: db.prepare<[string], { doc: string }>('SELECT doc FROM index_entries WHERE key = ?'),
+    upsertIndex: db.prepare(`INSERT INTO index_entries (key, seq, written_at, doc) VALUES (?, ?, ?, ?)
+      ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, written_at = excluded.written_at, doc = excluded.doc`),
+    readChanges: db.prepare<[number, number], { doc: string }>('SELECT doc FROM model_changes WHERE written_at > ? ORDER BY seq LIMIT ?'),
+    readIndex: db.prepare<[number, number], { doc: string }>('SELECT doc FROM index_entries WHERE written_at > ? ORDER BY written_at, seq LIMIT ?'),
+    purgeChanges: db.prepare('DELETE FROM model_changes WHERE seq IN (SELECT seq FROM model_changes WHERE written_at < ? LIMIT ?)'),
+    purgeIndex: db.prepare('DELETE FROM index_entries WHERE key IN (SELECT key FROM index_entries WHERE written_at < ? LIMIT ?)'),
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     countByState: db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM activities GROUP BY state'),
@@ -94,9 +104,15 @@ export class SqliteStore implements ActivityStore {
 
   async write(change: ActivityWrite): Promise<ActivityEvent | null> {
     this.statements();
-    const event = this.writeTx!(change);
-    if (event) this.fanout.emit(event);
-    return event;
+    const seqBefore = this.seq;
+    try {
+      const event = this.writeTx!(change);
+      if (event) this.fanout.emit(event);
+      return event;
+    } catch (error) {
+      this.seq = seqBefore; // the transaction rolled back: so does the counter
+      throw error;
+    }
   }
 
   private writeNow(sql: Statements, change: ActivityWrite): ActivityEvent | null {
@@ -108,14 +124,73 @@ export class SqliteStore implements ActivityStore {
       id: stored.id, seq, state: stored.state, parentId: stored.parentId, runner: stored.runner, createdAt: stored.createdAt,
       endedAt: stored.endedAt, leaseExpiresAt: stored.leaseExpiresAt, doc: JSON.stringify(stored),
     });
-    const event: ActivityEvent = { seq, type: change.type, at: stored.updatedAt, activity: toPublic(stored) };
-    sql.appendEvent.run(seq, JSON.stringify(event));
+    return this.appendEvent(sql, { seq, type: change.type, at: stored.updatedAt, activity: toPublic(stored) });
+  }
+
+  /** Appends an event whose `seq` is the next one; call inside a transaction. */
+  private appendEvent<E extends HubEvent>(sql: Statements, event: E): E {
+    sql.appendEvent.run(event.seq, JSON.stringify(event));
     if (++this.sinceTrim >= 1_000) {
-      sql.trimEvents.run(seq - this.eventLogSize);
+      sql.trimEvents.run(event.seq - this.eventLogSize);
       this.sinceTrim = 0;
     }
-    this.seq = seq;
+    this.seq = event.seq;
     return event;
+  }
+
+  async appendChanges(changes: StoredChange[]): Promise<ChangeModelEvent[]> {
+    const sql = this.statements();
+    const events = this.database().transaction(() => changes.map((c) => {
+      const seq = this.seq + 1;
+      sql.insertChange.run(seq, c.writtenAt, JSON.stringify(c));
+      return this.appendEvent(sql, { seq, type: 'change.model' as const, at: c.writtenAt, change: publicChange(c) });
+    }));
+    const seqBefore = this.seq;
+    try {
+      const appended = events();
+      for (const e of appended) this.fanout.emit(e);
+      return appended;
+    } catch (error) {
+      this.seq = seqBefore;
+      throw error;
+    }
+  }
+
+  async getIndexEntry(model: string, id: string | number): Promise<StoredIndexEntry | undefined> {
+    const row = this.statements().getIndex.get(indexKey(model, id));
+    return row ? (JSON.parse(row.doc) as StoredIndexEntry) : undefined;
+  }
+
+  async writeIndexEntry(entry: Omit<StoredIndexEntry, 'seq'>, expectSeq: number | null): Promise<ChangeIndexEvent | null> {
+    const sql = this.statements();
+    const key = indexKey(entry.model, entry.id);
+    const seqBefore = this.seq;
+    try {
+      const event = this.database().transaction(() => {
+        if ((sql.indexSeq.get(key)?.seq ?? null) !== expectSeq) return null;
+        const stored: StoredIndexEntry = { ...entry, seq: this.seq + 1 };
+        sql.upsertIndex.run(key, stored.seq, stored.writtenAt, JSON.stringify(stored));
+        return this.appendEvent(sql, { seq: stored.seq, type: 'change.index' as const, at: stored.writtenAt, change: publicIndexEntry(stored) });
+      })();
+      if (event) this.fanout.emit(event);
+      return event;
+    } catch (error) {
+      this.seq = seqBefore;
+      throw error;
+    }
+  }
+
+  async readChanges(writtenAfter: number, limit: number): Promise<StoredChange[]> {
+    return this.statements().readChanges.all(writtenAfter, limit).map((r) => JSON.parse(r.doc) as StoredChange);
+  }
+
+  async readIndexEntries(writtenAfter: number, limit: number): Promise<StoredIndexEntry[]> {
+    return this.statements().readIndex.all(writtenAfter, limit).map((r) => JSON.parse(r.doc) as StoredIndexEntry);
+  }
+
+  async purgeFeed(writtenBefore: number, limit: number): Promise<number> {
+    const sql = this.statements();
+    return sql.purgeChanges.run(writtenBefore, limit).changes + sql.purgeIndex.run(writtenBefore, limit).changes;
   }
 
   async get(id: string): Promise<StoredActivity | undefined> {
@@ -173,8 +248,8 @@ export class SqliteStore implements ActivityStore {
     return this.statements().purge.run(endedBefore, limit).changes;
   }
 
-  async eventsAfter(after: number, limit: number): Promise<ActivityEvent[]> {
-    return this.statements().eventsAfter.all(after, limit).map((row) => JSON.parse(row.doc) as ActivityEvent);
+  async eventsAfter(after: number, limit: number): Promise<HubEvent[]> {
+    return this.statements().eventsAfter.all(after, limit).map((row) => JSON.parse(row.doc) as HubEvent);
   }
 
   async logBounds(): Promise<{ first: number; last: number }> {
@@ -182,7 +257,7 @@ export class SqliteStore implements ActivityStore {
     return { first: row?.first ?? 0, last: this.seq };
   }
 
-  subscribe(listener: (event: ActivityEvent) => void): () => void {
+  subscribe(listener: (event: HubEvent) => void): () => void {
     return this.fanout.add(listener);
   }
 

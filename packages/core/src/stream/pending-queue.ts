@@ -1,10 +1,10 @@
-import type { HubEvent } from '@activityd/protocol';
+import { isActivityEvent, type HubEvent } from '@activityd/protocol';
 
 /**
  * The events a subscriber has not been sent yet, in `seq` order, conflated: a pending
  * `activity.updated` is dropped when a later event of the same activity arrives, so a subscriber
  * that falls behind gets the latest state per activity. Nothing else is ever dropped — in
- * particular no `activity.ended`.
+ * particular no `activity.ended`, and no change-feed event.
  */
 export class PendingQueue {
   private items: Array<HubEvent | undefined> = [];
@@ -19,14 +19,16 @@ export class PendingQueue {
   }
 
   push(event: HubEvent): void {
-    const id = event.activity.id;
-    const earlier = this.updates.get(id);
-    if (earlier !== undefined) {
-      this.items[earlier] = undefined;
-      this.live--;
-      this.updates.delete(id);
+    if (isActivityEvent(event)) {
+      const id = event.activity.id;
+      const earlier = this.updates.get(id);
+      if (earlier !== undefined) {
+        this.items[earlier] = undefined;
+        this.live--;
+        this.updates.delete(id);
+      }
+      if (event.type === 'activity.updated') this.updates.set(id, this.items.length);
     }
-    if (event.type === 'activity.updated') this.updates.set(id, this.items.length);
     this.items.push(event);
     this.live++;
   }
@@ -43,7 +45,7 @@ export class PendingQueue {
     if (!event) return undefined;
     this.items[this.head++] = undefined;
     this.live--;
-    if (this.updates.get(event.activity.id) === this.head - 1) this.updates.delete(event.activity.id);
+    if (event.type === 'activity.updated' && this.updates.get(event.activity.id) === this.head - 1) this.updates.delete(event.activity.id);
     if (this.live === 0) this.clear();
     else if (this.head > 1024 && this.head * 2 > this.items.length) this.compact();
     return event;

@@ -1,4 +1,4 @@
-import type { ActivityState, HubEvent } from '@activityd/protocol';
+import { isActivityEvent, type ActivityState, type HubEvent } from '@activityd/protocol';
 import { ValidationError } from '@activityd/protocol/errors';
 import { canSee, type Principal } from '../access/rules.js';
 import { statesOf } from '../state-filter.js';
@@ -50,9 +50,11 @@ export function streamFilter(input: StreamFilterInput = {}): StreamFilter {
 
 /**
  * Does `who` see `event`, and does it pass `filter`? The one check every stream applies to every
- * event; visibility comes from the same rule as every other surface (`canSee`).
+ * event; visibility comes from the same rule as every other surface (`canSee`). Activity filters
+ * select activity events; change-feed events are selected by `feed` alone.
  */
 export function eventPasses(who: Principal, filter: StreamFilter, event: HubEvent): boolean {
+  if (!isActivityEvent(event)) return filter.feed && canSee(who, event.change);
   const a = event.activity;
   if (!canSee(who, a)) return false;
   if (filter.ids && !filter.ids.has(a.id)) return false;

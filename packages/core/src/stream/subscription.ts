@@ -1,4 +1,4 @@
-import type { HubEvent } from '@activityd/protocol';
+import { isActivityEvent, type HubEvent } from '@activityd/protocol';
 import type { Principal } from '../access/rules.js';
 import type { ActivityHub } from '../hub.js';
 import { PendingQueue } from './pending-queue.js';
@@ -111,7 +111,7 @@ export class Subscription {
     this.cursor = event.seq;
     if (!eventPasses(this.who, this.filter, event)) return;
     if (this.snapshotSeqs && event.seq > this.snapshotMax) this.snapshotSeqs = null;
-    if (this.snapshotSeqs) {
+    if (this.snapshotSeqs && isActivityEvent(event)) {
       const seen = this.snapshotSeqs.get(event.activity.id);
       if (seen !== undefined && event.seq <= seen) return;
     }

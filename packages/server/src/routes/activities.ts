@@ -4,11 +4,11 @@ import {
   ValidationError,
 } from '@activityd/protocol';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { listParam } from '../query.js';
+import { errorReplies, requireBody } from '../route-helpers.js';
 
 const Activity = Type.Ref('Activity');
-const errors = { '4xx': Type.Ref('Error'), '5xx': Type.Ref('Error') };
 const idParams = IdParams;
 
 /** The native `/v1/activities` routes: parse, call the hub, answer. No rule of their own. */
@@ -18,7 +18,7 @@ export async function activityRoutes(app: FastifyInstance, { hub }: { hub: Activ
   app.addHook('preClose', async () => draining.abort());
 
   app.get('/activities', {
-    schema: { summary: 'List visible activities, newest first', tags: ['activities'], querystring: ListQuery, response: { 200: ListReply, ...errors } },
+    schema: { summary: 'List visible activities, newest first', tags: ['activities'], querystring: ListQuery, response: { 200: ListReply, ...errorReplies } },
   }, async (request) => {
     const q = request.query as ListQuery;
     return hub.list({
@@ -35,7 +35,7 @@ export async function activityRoutes(app: FastifyInstance, { hub }: { hub: Activ
   app.get('/activities/:id', {
     schema: {
       summary: 'One activity; with `wait`, long-polls until it ends or the wait runs out', tags: ['activities'],
-      params: idParams, querystring: GetQuery, response: { 200: Activity, ...errors },
+      params: idParams, querystring: GetQuery, response: { 200: Activity, ...errorReplies },
     },
   }, async (request, reply) => {
     const { id } = request.params as IdParams;
@@ -47,7 +47,7 @@ export async function activityRoutes(app: FastifyInstance, { hub }: { hub: Activ
   app.post('/activities', {
     schema: {
       summary: 'Create a remote activity; its reporter must update it within the lease', tags: ['activities'],
-      body: CreateActivityBody, response: { 201: Activity, ...errors },
+      body: CreateActivityBody, response: { 201: Activity, ...errorReplies },
     },
   }, async (request, reply) => {
     const body = requireBody<CreateActivityBody>(request);
@@ -58,7 +58,7 @@ export async function activityRoutes(app: FastifyInstance, { hub }: { hub: Activ
   app.patch('/activities/:id', {
     schema: {
       summary: 'Report progress, or end the activity with `state: completed|failed`; renews the lease', tags: ['activities'],
-      params: idParams, body: PatchActivityBody, response: { 200: Activity, ...errors },
+      params: idParams, body: PatchActivityBody, response: { 200: Activity, ...errorReplies },
     },
   }, async (request) => {
     const { id } = request.params as IdParams;
@@ -66,13 +66,13 @@ export async function activityRoutes(app: FastifyInstance, { hub }: { hub: Activ
   });
 
   app.delete('/activities/:id', {
-    schema: { summary: 'Cancel the activity', tags: ['activities'], params: idParams, response: { 200: Activity, ...errors } },
+    schema: { summary: 'Cancel the activity', tags: ['activities'], params: idParams, response: { 200: Activity, ...errorReplies } },
   }, async (request) => hub.cancel((request.params as IdParams).id, request.principal));
 
   app.get('/activities/:id/result', {
     schema: {
       summary: 'The result of a completed activity (`{}` if none)', tags: ['activities'],
-      params: idParams, response: { 200: Type.Record(Type.String(), Type.Unknown()), ...errors },
+      params: idParams, response: { 200: Type.Record(Type.String(), Type.Unknown()), ...errorReplies },
     },
   }, async (request) => hub.result((request.params as IdParams).id, request.principal));
 }
@@ -80,10 +80,6 @@ export async function activityRoutes(app: FastifyInstance, { hub }: { hub: Activ
 /** Shared schemas the routes refer to by `$ref`. */
 export const sharedSchemas = [ActivitySchema, ErrorReply];
 
-function requireBody<T>(request: FastifyRequest): T {
-  if (request.body === undefined || request.body === null) throw new ValidationError('a JSON body is required');
-  return request.body as T;
-}
 
 function toUserId(text: string): number {
   if (!/^\d{1,15}$/.test(text)) throw new ValidationError(`owner must be a user id, not '${text}'`);

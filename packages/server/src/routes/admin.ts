@@ -5,8 +5,8 @@ import {
 } from '@activityd/protocol';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { errorReplies, requireBody } from '../route-helpers.js';
 
-const errors = { '4xx': Type.Ref('Error'), '5xx': Type.Ref('Error') };
 const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
 
 /** `/admin/{groups,users,tokens,keys}` and `/presence`: parse, call `hub.access`, answer. */
@@ -18,14 +18,13 @@ export async function adminRoutes(app: FastifyInstance, { hub }: { hub: Activity
     remove: (who: Principal, id: string) => Promise<void>;
   }) => {
     const tags = ['access'];
-    app.post(`/admin/${name}`, { schema: { summary: `Create one of ${name}`, tags, body, response: { 201: created, ...errors } } }, async (request, reply) => {
-      if (request.body === undefined) throw new ValidationError('a JSON body is required');
+    app.post(`/admin/${name}`, { schema: { summary: `Create one of ${name}`, tags, body, response: { 201: created, ...errorReplies } } }, async (request, reply) => {
       reply.code(201);
-      return handlers.create(request.principal, request.body as Static<B>);
+      return handlers.create(request.principal, requireBody<Static<B>>(request));
     });
-    app.get(`/admin/${name}`, { schema: { summary: `List ${name}`, tags, response: { 200: Type.Object({ [name]: Type.Array(item) }), ...errors } } }, async (request) =>
+    app.get(`/admin/${name}`, { schema: { summary: `List ${name}`, tags, response: { 200: Type.Object({ [name]: Type.Array(item) }), ...errorReplies } } }, async (request) =>
       ({ [name]: await handlers.list(request.principal) }));
-    app.delete(`/admin/${name}/:id`, { schema: { summary: `Delete one of ${name}`, tags, params: IdParams, response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
+    app.delete(`/admin/${name}/:id`, { schema: { summary: `Delete one of ${name}`, tags, params: IdParams, response: { 204: Type.Null(), ...errorReplies } } }, async (request, reply) => {
       await handlers.remove(request.principal, (request.params as { id: string }).id);
       return reply.code(204).send();
     });
@@ -52,7 +51,7 @@ export async function adminRoutes(app: FastifyInstance, { hub }: { hub: Activity
     remove: (who, id) => access.deleteKey(who, id),
   });
 
-  app.get('/presence', { schema: { summary: 'Who was seen listing activities, and when', tags: ['access'], response: { 200: PresenceReply, ...errors } } }, async (request) =>
+  app.get('/presence', { schema: { summary: 'Who was seen listing activities, and when', tags: ['access'], response: { 200: PresenceReply, ...errorReplies } } }, async (request) =>
     ({ presence: await access.presence(request.principal) }));
 }
 
