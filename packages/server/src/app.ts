@@ -9,6 +9,8 @@ import { useJsonBodies } from './json-body.js';
 import { useMetrics } from './metrics.js';
 import { collectRoutes, openApiDocument } from './openapi.js';
 import { activitydRoutes } from './plugin.js';
+import { plexRoutes } from './dialects/plex/index.js';
+import { admiralCloudRoutes } from './dialects/admiralcloud/index.js';
 import { UnavailableError } from '@activityd/protocol';
 
 /** The package version, for the OpenAPI document. */
@@ -49,6 +51,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.corsOrigin?.length) useCors(app, options.corsOrigin);
   useMetrics(app, options.hub);
   await app.register(activitydRoutes, { prefix: '/v1', hub: options.hub, auth: options.auth });
+  await app.register(plexRoutes, { hub: options.hub, auth: options.auth });
+  await app.register(admiralCloudRoutes, { prefix: '/v5', hub: options.hub, auth: options.auth });
 
   app.get('/healthz', { schema: { summary: 'Liveness', tags: ['operations'] } }, async () => ({ ok: true }));
   app.get('/readyz', { schema: { summary: 'Readiness: 503 while the store is unreachable', tags: ['operations'] } }, async (_request, reply) => {

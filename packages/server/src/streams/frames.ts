@@ -1,4 +1,4 @@
-import type { StreamClose, StreamItem } from '@activityd/core';
+import type { StreamItem } from '@activityd/core';
 
 // Each item is serialised once per transport, however many subscribers receive it: the hub hands
 // every subscriber the same event object, so these caches hit for all but the first.
@@ -26,7 +26,12 @@ export function wsFrame(item: StreamItem): Buffer {
   return frame;
 }
 
-/** The end of an SSE stream: an `event: close` with data (EventSource drops events without), a retry hint. */
-export function sseClose(close: StreamClose, retryMs: number): string {
-  return `event: close\ndata: ${JSON.stringify(close)}\nretry: ${retryMs}\n\n`;
+/** A per-item cache of a serialiser: each item is serialised once however many subscribers get it. */
+export function cachedFrames(serialise: (item: StreamItem) => string): (item: StreamItem) => Buffer {
+  const cache = new WeakMap<StreamItem, Buffer>();
+  return (item) => {
+    let frame = cache.get(item);
+    if (!frame) cache.set(item, (frame = Buffer.from(serialise(item))));
+    return frame;
+  };
 }

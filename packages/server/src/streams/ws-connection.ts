@@ -1,0 +1,125 @@
+import { streamFilter, type ActivityHub, type Principal, type StreamClose, type StreamFilterInput, type StreamItem, type Subscription } from '@activityd/core';
+import { ActivitydError, ValidationError, WsClientMessage } from '@activityd/protocol';
+import { Ajv } from 'ajv';
+import type { WebSocket } from 'ws';
+
+/** Past this many bytes queued on a socket, the subscription waits for it to drain. */
+const HIGH_WATER = 256 * 1024;
+const CLOSE_CODES: Record<StreamClose['code'], number> = { too_slow: 1013, draining: 1012 };
+const validateMessage = new Ajv({ coerceTypes: false, removeAdditional: false, strict: false }).compile<WsClientMessage>(WsClientMessage);
+
+/** Drops peers that stop answering pings; one timer for all sockets of a surface. */
+export class WsKeepAlive {
+  private readonly alive = new Map<WebSocket, boolean>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(everyMs: number) {
+    this.timer = setInterval(() => {
+      for (const [socket, answered] of this.alive) {
+        if (!answered) socket.terminate();
+        else {
+          this.alive.set(socket, false);
+          socket.ping();
+        }
+      }
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  watch(socket: WebSocket): void {
+    this.alive.set(socket, true);
+    socket.on('pong', () => this.alive.set(socket, true));
+    socket.once('close', () => this.alive.delete(socket));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** How one WebSocket surface frames items, and whether its clients may send subscribe messages. */
+export interface WsFormat {
+  frame(item: StreamItem): Buffer;
+  interactive: boolean;
+}
+
+/** One WebSocket: at most one subscription at a time, replaced by each `subscribe` when interactive. */
+export class WsConnection {
+  private subscription: Subscription | undefined;
+  private waiting = false;
+  private generation = 0;
+
+  constructor(private readonly hub: ActivityHub, private readonly socket: WebSocket, private readonly who: Principal, private readonly format: WsFormat) {
+    if (format.interactive) socket.on('message', (data, isBinary) => this.onMessage(isBinary ? null : data.toString()));
+    socket.once('close', () => this.stop());
+  }
+
+  async subscribe(filters: StreamFilterInput, since: number | undefined): Promise<void> {
+    this.stop();
+    const generation = ++this.generation;
+    try {
+      streamFilter(filters);
+      const { subscription } = await this.hub.streams.subscribe(this.who, filters, {
+        opened: (seq) => this.format.interactive && this.reply({ type: 'subscribed', seq }),
+        send: (item) => this.send(this.format.frame(item)),
+        close: (close) => this.close(close),
+      }, since);
+      if (generation !== this.generation || this.socket.readyState !== this.socket.OPEN) subscription.stop();
+      else this.subscription = subscription;
+    } catch (error) {
+      this.replyError(error);
+    }
+  }
+
+  stop(): void {
+    this.subscription?.stop();
+    this.subscription = undefined;
+  }
+
+  private onMessage(text: string | null): void {
+    let message: unknown;
+    try {
+      message = text === null ? undefined : JSON.parse(text);
+    } catch {
+      message = undefined;
+    }
+    if (!validateMessage(message)) {
+      this.replyError(new ValidationError('expected {"subscribe": {"filters": {...}, "since": N}} or {"unsubscribe": {}}'));
+      return;
+    }
+    if ('unsubscribe' in message) {
+      this.generation++;
+      this.stop();
+      this.reply({ type: 'unsubscribed' });
+      return;
+    }
+    void this.subscribe(message.subscribe.filters ?? {}, message.subscribe.since);
+  }
+
+  /** Sends a frame; `false` once the socket has more queued than it should, until the queue drains. */
+  private send(frame: Buffer): boolean {
+    this.socket.send(frame, () => {
+      if (this.waiting && this.socket.bufferedAmount < HIGH_WATER) {
+        this.waiting = false;
+        this.subscription?.drained();
+      }
+    });
+    if (this.socket.bufferedAmount >= HIGH_WATER) this.waiting = true;
+    return !this.waiting;
+  }
+
+  private close(close: StreamClose): void {
+    if (this.format.interactive) this.reply({ type: 'close', ...close });
+    this.socket.close(CLOSE_CODES[close.code], `${close.code}: resume after seq ${close.seq}`);
+  }
+
+  private reply(message: object): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private replyError(error: unknown): void {
+    const coded = error instanceof ActivitydError ? error : new ActivitydError('ACT_ERR_INTERNAL', 'could not subscribe');
+    if (this.format.interactive) this.reply({ type: 'error', ...coded.toJSON() });
+    else this.socket.close(1011, coded.code);
+  }
+}
