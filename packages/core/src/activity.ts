@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Activity, ActivityContext, ActivityError } from '@activityd/protocol';
+import type { Activity, ActivityContext, ActivityError } from '@activityd/protocol/types';
 import { EndedError, NotCancellableError, ValidationError } from '@activityd/protocol/errors';
 
 /**

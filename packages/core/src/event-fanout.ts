@@ -1,4 +1,4 @@
-import type { HubEvent } from '@activityd/protocol';
+import type { HubEvent } from '@activityd/protocol/types';
 
 /**
  * Calls every listener with every event, in order. A listener that throws is reported to

@@ -1,4 +1,4 @@
-import type { ActivityEvent, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol';
+import type { ActivityEvent, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol/types';
 
 /** The events an {@link ActivityHub} emits, each after the change is durable. */
 export interface HubEventMap {

@@ -1,4 +1,4 @@
-import { isActivityEvent, type Activity, type ActivityEventType, type ActivityState, type HubEvent, type StateFilter } from '@activityd/protocol';
+import { isActivityEvent, type Activity, type ActivityEventType, type ActivityState, type HubEvent, type StateFilter } from '@activityd/protocol/types';
 import { EndedError, ForbiddenError, NotCompletedError, UnavailableError, ValidationError } from '@activityd/protocol/errors';
 import { requireReporter, requireScope, requireVisible, SYSTEM, type Principal } from './access/rules.js';
 import {

@@ -1,4 +1,4 @@
-import type { ActivityEvent, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol';
+import type { ActivityEvent, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol/types';
 import { indexKey, publicChange, publicIndexEntry, type StoredChange, type StoredIndexEntry } from './feed/feed-types.js';
 import { toPublic, type StoredActivity } from './activity.js';
 import { EventFanout } from './event-fanout.js';

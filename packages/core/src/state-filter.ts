@@ -1,4 +1,4 @@
-import { END_STATES, STATES, type ActivityState, type StateFilter } from '@activityd/protocol';
+import { END_STATES, STATES, type ActivityState, type StateFilter } from '@activityd/protocol/types';
 import { ValidationError } from '@activityd/protocol/errors';
 
 const GROUPS: Record<'active' | 'ended' | 'all', readonly ActivityState[]> = {

@@ -1,4 +1,4 @@
-import type { ActivityEvent, ActivityEventType, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol';
+import type { ActivityEvent, ActivityEventType, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol/types';
 import type { StoredChange, StoredIndexEntry } from './feed/feed-types.js';
 import type { StoredActivity } from './activity.js';
 import { canSee } from './access/rules.js';

@@ -1,4 +1,4 @@
-import type { Activity } from '@activityd/protocol';
+import type { Activity } from '@activityd/protocol/types';
 import { ForbiddenError, NotFoundError } from '@activityd/protocol/errors';
 
 /** What a caller may do. */

@@ -1,4 +1,4 @@
-import type { IndexEntry, ModelChange } from '@activityd/protocol';
+import type { IndexEntry, ModelChange } from '@activityd/protocol/types';
 import { ForbiddenError, UnavailableError, ValidationError } from '@activityd/protocol/errors';
 import { canSee, requireScope, SYSTEM, type Principal } from '../access/rules.js';
 import type { Clock } from '../clock.js';

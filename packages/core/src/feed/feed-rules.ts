@@ -1,4 +1,4 @@
-import type { AffectedModel, IndexEntry } from '@activityd/protocol';
+import type { AffectedModel, IndexEntry } from '@activityd/protocol/types';
 import { ValidationError } from '@activityd/protocol/errors';
 
 /** At most this many entries in one recorded or indexed batch. */

@@ -1,4 +1,4 @@
-import type { IndexEntry, ModelChange } from '@activityd/protocol';
+import type { IndexEntry, ModelChange } from '@activityd/protocol/types';
 
 /** A `modelChanges` entry as the store keeps it: with the server's write time, which retention and `since` use. */
 export interface StoredChange extends ModelChange {

@@ -1,4 +1,4 @@
-import type { IndexEntry, ModelChange } from '@activityd/protocol';
+import type { IndexEntry, ModelChange } from '@activityd/protocol/types';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../options.js';
 import { indexKey } from './feed-types.js';

@@ -1,4 +1,4 @@
-import { isActivityEvent, type HubEvent } from '@activityd/protocol';
+import { isActivityEvent, type HubEvent } from '@activityd/protocol/types';
 
 /**
  * The events a subscriber has not been sent yet, in `seq` order, conflated: a pending

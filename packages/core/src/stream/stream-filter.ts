@@ -1,4 +1,4 @@
-import { isActivityEvent, type ActivityState, type HubEvent } from '@activityd/protocol';
+import { isActivityEvent, type ActivityState, type HubEvent } from '@activityd/protocol/types';
 import { ValidationError } from '@activityd/protocol/errors';
 import { canSee, type Principal } from '../access/rules.js';
 import { statesOf } from '../state-filter.js';

@@ -1,4 +1,4 @@
-import type { HubEvent } from '@activityd/protocol';
+import type { HubEvent } from '@activityd/protocol/types';
 import type { Principal } from '../access/rules.js';
 import type { ActivityHub } from '../hub.js';
 import { streamFilter, type StreamFilterInput } from './stream-filter.js';

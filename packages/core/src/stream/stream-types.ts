@@ -1,4 +1,4 @@
-import type { Activity, HubEvent } from '@activityd/protocol';
+import type { Activity, HubEvent } from '@activityd/protocol/types';
 
 /** Sent instead of a replay when a cursor is older than the log: the visible activities now. */
 export interface ResetItem {

@@ -1,4 +1,4 @@
-import { isActivityEvent, type HubEvent } from '@activityd/protocol';
+import { isActivityEvent, type HubEvent } from '@activityd/protocol/types';
 import type { Principal } from '../access/rules.js';
 import type { ActivityHub } from '../hub.js';
 import { PendingQueue } from './pending-queue.js';
