@@ -9,6 +9,7 @@ import { useJsonBodies } from './json-body.js';
 import { useMetrics } from './metrics.js';
 import { collectRoutes, openApiDocument } from './openapi.js';
 import { activitydRoutes } from './plugin.js';
+import { useWebSocket } from './streams/ws.js';
 import { plexRoutes } from './dialects/plex/index.js';
 import { admiralCloudRoutes } from './dialects/admiralcloud/index.js';
 import { UnavailableError } from '@activityd/protocol';
@@ -50,6 +51,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   useJsonBodies(app);
   if (options.corsOrigin?.length) useCors(app, options.corsOrigin);
   useMetrics(app, options.hub);
+  // One WebSocket server for every surface: registered here, each scope finds it and reuses it.
+  await useWebSocket(app);
   await app.register(activitydRoutes, { prefix: '/v1', hub: options.hub, auth: options.auth });
   await app.register(plexRoutes, { hub: options.hub, auth: options.auth });
   await app.register(admiralCloudRoutes, { prefix: '/v5', hub: options.hub, auth: options.auth });
