@@ -4,6 +4,7 @@ import { startDemoWork } from './demo-work.js';
 import { serve, type Running } from './serve.js';
 import { withLocalAccess } from './local-access.js';
 import { ADMIN_USAGE, runAdminCommand } from './admin-commands.js';
+import { CLIENT_USAGE, runClientCommand } from './client-commands.js';
 
 const USAGE = `activityd — track and control long-running operations
 
@@ -13,6 +14,8 @@ Usage:
   activityd admin-token --reset    replace the admin token of --data-dir and print it
 
 ${SERVE_USAGE}
+
+${CLIENT_USAGE}
 
 ${ADMIN_USAGE}`;
 
@@ -59,6 +62,14 @@ async function main(argv: string[]): Promise<void> {
     case 'tokens':
     case 'keys':
       return runAdminCommand(command, rest, process.env, say);
+    case 'ls':
+    case 'get':
+    case 'watch':
+    case 'cancel':
+    case 'result':
+    case 'run':
+      process.exitCode = await runClientCommand(command, rest, process.env, say);
+      return;
     case 'help':
     case '--help':
     case '-h':
