@@ -119,6 +119,11 @@ export class ActivityHub {
     return fanout.add(listener as (event: HubEvent) => void);
   }
 
+  /** How many listeners of `type` are registered (read-only; for leak checks and metrics). */
+  listenerCount(type: keyof HubEventMap): number {
+    return this.fanouts.get(type)?.size ?? 0;
+  }
+
   /** Runs `work` in this process as a new activity. Cancelling it aborts `ctx.signal`. */
   async run(spec: ActivitySpec, work: (ctx: RunContext) => Promise<unknown>, who: Principal = SYSTEM): Promise<RunHandle> {
     const draft = newActivity(await this.specFor(spec, who), this.now(), null, this.options.nodeId);
@@ -131,7 +136,7 @@ export class ActivityHub {
       this.work.delete(draft.id);
       throw error;
     }
-    return { activity, ended: this.execute(activity.id, work, controller) };
+    return { activity, ended: this.execute(activity, work, controller) };
   }
 
   /** Creates a remote activity; its reporter must update it within the lease. */
@@ -307,7 +312,8 @@ export class ActivityHub {
     throw new UnavailableError(`activity ${id} is changing too fast; try again`);
   }
 
-  private async execute(id: string, work: (ctx: RunContext) => Promise<unknown>, controller: AbortController): Promise<Activity> {
+  private async execute(started: Activity, work: (ctx: RunContext) => Promise<unknown>, controller: AbortController): Promise<Activity> {
+    const id = started.id;
     const reporter = new CoalescingReporter((patch) => this.reportInternal(id, patch));
     const ctx: RunContext = {
       id,
@@ -326,7 +332,9 @@ export class ActivityHub {
       return await this.end(id, end, SYSTEM);
     } catch (error) {
       if (!(error instanceof EndedError)) this.options.logger.error({ err: error, id }, 'could not end in-process activity');
-      return toPublic((await this.store.get(id).catch(() => undefined)) ?? (await Promise.reject(error)));
+      const stored = await this.store.get(id).catch(() => undefined);
+      // The store is gone (the hub stopped): the next start records this work as interrupted.
+      return stored ? toPublic(stored) : { ...started, state: 'failed', endedAt: this.now(), error: { code: 'interrupted', message: 'the hub stopped before the work ended' } };
     }
   }
 

@@ -1,4 +1,4 @@
-import type { ActivityEvent } from '@activityd/protocol';
+import { isActivityEvent, type ActivityEvent } from '@activityd/protocol';
 import { afterEach } from 'vitest';
 import { ActivityHub, ManualClock, MemoryStore, type HubOptions, type Principal, type Scope } from '../src/index.js';
 
@@ -12,14 +12,14 @@ afterEach(async () => {
 
 /**
  * A started hub on a ManualClock (a MemoryStore unless given one), stopped after the test,
- * with every event it emits recorded in `events`.
+ * with every activity event it emits recorded in `events`.
  */
 export async function startHub(options: Partial<HubOptions> = {}, clock = new ManualClock(T0)) {
   const store = options.store ?? new MemoryStore();
   const hub = new ActivityHub({ ...options, store, clock });
   hubs.push(hub);
   const events: ActivityEvent[] = [];
-  hub.on('event', (e) => events.push(e));
+  hub.on('event', (e) => isActivityEvent(e) && events.push(e));
   await hub.start();
   const eventsOf = (id: string, type?: ActivityEvent['type']) =>
     events.filter((e) => e.activity.id === id && (type === undefined || e.type === type));
@@ -49,7 +49,7 @@ export async function isPending(promise: Promise<unknown>): Promise<boolean> {
   return raced === marker;
 }
 
-/** A non-admin user. */
+/** A non-admin user; it sees its own groups (no group tree below them). */
 export function user(userId: number, groups: string[], scopes: Scope[] = ['read', 'report', 'cancel'], service = false): Principal {
-  return { userId, admin: false, scopes, groups, service };
+  return { userId, admin: false, scopes, groups, visibleGroups: groups, service };
 }

@@ -1,4 +1,4 @@
-import type { ActivityEvent } from '@activityd/protocol';
+import type { HubEvent } from '@activityd/protocol';
 import { EndedError, NotCancellableError, NotCompletedError, ValidationError } from '@activityd/protocol/errors';
 import { describe, expect, it } from 'vitest';
 import { CancelledSignal, SYSTEM, type RunContext } from '../src/index.js';
@@ -193,7 +193,7 @@ describe('remote activities', () => {
 describe('hub events', () => {
   it('started, updated, ended and event listeners fire once per change, in seq order', async () => {
     const { hub } = await startHub();
-    const log: Array<[string, ActivityEvent]> = [];
+    const log: Array<[string, HubEvent]> = [];
     for (const channel of ['activity.started', 'activity.updated', 'activity.ended', 'event'] as const) {
       hub.on(channel, (e) => log.push([channel, e]));
     }
@@ -214,7 +214,8 @@ describe('hub events', () => {
     }
     const seqs = log.map(([, e]) => e.seq);
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
-    expect(await hub.eventsAfter(0)).toEqual({ events: all, complete: true });
+    expect(await hub.readLog(0, 100)).toEqual(all);
+    expect((await hub.logBounds()).last).toBe(all.at(-1)!.seq);
   });
 
   it('a listener that throws stops neither the others nor the write', async () => {
@@ -250,6 +251,7 @@ describe('wait and result', () => {
     const { hub, clock } = await startHub();
     const a = await hub.create({ type: 'upload' }, SYSTEM);
     const waiting = hub.wait(a.id, 5_000, SYSTEM);
+    expect(await isPending(waiting)).toBe(true); // its timer is set once it has read the activity
     await clock.advance(4_999);
     expect(await isPending(waiting)).toBe(true);
     await clock.advance(1);
@@ -279,11 +281,13 @@ describe('wait and result', () => {
 
 describe('list', () => {
   it('filters by state groups, type prefix and owner', async () => {
-    const { hub } = await startHub();
+    const { hub, clock } = await startHub();
     const running = await hub.create({ type: 'media.transcode' }, SYSTEM);
-    const done = await hub.create({ type: 'media.scan', owner: 5 }, SYSTEM);
+    await clock.advance(1);
+    const done = await hub.create({ type: 'media.scan', owner: 5, groups: [] }, SYSTEM);
     await hub.complete(done.id, {}, SYSTEM);
-    const cancelled = await hub.create({ type: 'upload', owner: 5 }, SYSTEM);
+    await clock.advance(1);
+    const cancelled = await hub.create({ type: 'upload', owner: 5, groups: [] }, SYSTEM);
     await hub.cancel(cancelled.id, SYSTEM);
     const ids = async (request: Parameters<typeof hub.list>[0]) => (await hub.list(request, SYSTEM)).activities.map((a) => a.id);
     expect(await ids({ state: ['active'] })).toEqual([running.id]);

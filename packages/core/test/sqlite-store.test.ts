@@ -28,7 +28,7 @@ async function sqliteFixture(options: StoreFactoryOptions = {}, subpath = 'activ
   };
 }
 
-describeStoreConformance('SqliteStore', (options) => sqliteFixture(options));
+describeStoreConformance('SqliteStore', (options) => sqliteFixture(options), { durable: true });
 
 describe('SqliteStore on its own', () => {
   const cleanups: Array<() => Promise<void>> = [];

@@ -1,4 +1,4 @@
-import type { ActivityEvent, ActivityEventType } from '@activityd/protocol';
+import { isActivityEvent, type ActivityEvent, type ActivityEventType, type HubEvent } from '@activityd/protocol';
 import { ValidationError } from '@activityd/protocol/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -32,12 +32,19 @@ function draft(spec: Partial<ActivitySpec> = {}, at = T0, opts: { lease?: boolea
 
 const ids = (list: readonly { id: string }[]) => list.map((a) => a.id);
 
+/** The events of these tests are all about activities: says so, and narrows them. */
+function activityEvents(events: readonly HubEvent[]): ActivityEvent[] {
+  expect(events.every(isActivityEvent)).toBe(true);
+  return events as ActivityEvent[];
+}
+
 /**
  * The store contract, run unchanged against every adapter (memory, SQLite, Redis).
  * @example
  * describeStoreConformance('MemoryStore', async (options) => ({ store: new MemoryStore(options), cleanup: async () => {} }));
  */
-export function describeStoreConformance(name: string, makeStore: (options?: StoreFactoryOptions) => Promise<StoreFixture>): void {
+/** `durable`: the store keeps its data across close and reopen (the fixture provides `reopen`). */
+export function describeStoreConformance(name: string, makeStore: (options?: StoreFactoryOptions) => Promise<StoreFixture>, { durable = false } = {}): void {
   describe(`${name} conforms to the store contract`, () => {
     const cleanups: Array<() => Promise<void>> = [];
     afterEach(async () => {
@@ -96,7 +103,7 @@ export function describeStoreConformance(name: string, makeStore: (options?: Sto
       const { store, write, insert, change } = await setup();
       const v1 = await insert(draft());
       const v2 = await change(v1, (a) => applyPatch(a, { progress: 20 }, T0 + 1));
-      const seen: ActivityEvent[] = [];
+      const seen: HubEvent[] = [];
       store.subscribe((e) => seen.push(e));
       const before = await store.logBounds();
       expect(await write('activity.updated', applyPatch(v1, { progress: 90 }, T0 + 2), v1.seq)).toBeNull();
@@ -146,10 +153,10 @@ export function describeStoreConformance(name: string, makeStore: (options?: Sto
 
       it('visibleTo keeps what the user owns or shares a group with', async () => {
         const { store, media, scan, child, lookalike } = await population();
-        expect(await page(store, { visibleTo: { userId: 2, groups: ['c'] } })).toEqual(ids([child, scan]));
-        expect(await page(store, { visibleTo: { userId: null, groups: ['a'] } })).toEqual(ids([child, media]));
-        expect(await page(store, { visibleTo: { userId: 99, groups: ['b'] } })).toEqual(ids([lookalike, scan]));
-        expect(await page(store, { visibleTo: { userId: 99, groups: [] } })).toEqual([]);
+        expect(await page(store, { visibleTo: { userId: 2, visibleGroups: ['c'] } })).toEqual(ids([child, scan]));
+        expect(await page(store, { visibleTo: { userId: null, visibleGroups: ['a'] } })).toEqual(ids([child, media]));
+        expect(await page(store, { visibleTo: { userId: 99, visibleGroups: ['b'] } })).toEqual(ids([lookalike, scan]));
+        expect(await page(store, { visibleTo: { userId: 99, visibleGroups: [] } })).toEqual([]);
       });
 
       it('pages with limit and cursor, visiting every item exactly once in order', async () => {
@@ -254,7 +261,7 @@ export function describeStoreConformance(name: string, makeStore: (options?: Sto
       const { store, insert, change } = await setup();
       let a = await insert(draft({}, T0, { runner: 'node-1' }));
       for (let i = 1; i <= 4; i++) a = await change(a, (x) => applyPatch(x, { progress: i * 10 }, T0 + i));
-      const all = await store.eventsAfter(0, 100);
+      const all = activityEvents(await store.eventsAfter(0, 100));
       expect(all.map((e) => e.type)).toEqual(['activity.started', ...Array(4).fill('activity.updated')]);
       expect(all.map((e) => e.activity.progress)).toEqual([null, 10, 20, 30, 40]);
       all.forEach((e, i) => i > 0 && expect(e.seq).toBeGreaterThan(all[i - 1]!.seq));
@@ -283,18 +290,18 @@ export function describeStoreConformance(name: string, makeStore: (options?: Sto
 
     it('subscribe receives committed events in seq order until unsubscribed', async () => {
       const { store, write, insert, change } = await setup();
-      const seen: ActivityEvent[] = [];
+      const seen: HubEvent[] = [];
       const off = store.subscribe((e) => seen.push(e));
       let a = await insert(draft({}, T0, { runner: 'node-1' }));
       const b = await insert(draft());
       a = await change(a, (x) => applyPatch(x, { progress: 50 }, T0 + 1));
       expect(await write('activity.updated', applyPatch(b, {}, T0 + 2), b.seq + 100)).toBeNull();
       a = await change(a, (x) => applyEnd(x, { state: 'completed' }, T0 + 2), 'activity.ended');
-      expect(seen.map((e) => [e.type, e.activity.id])).toEqual([
+      expect(activityEvents(seen).map((e) => [e.type, e.activity.id])).toEqual([
         ['activity.started', a.id], ['activity.started', b.id], ['activity.updated', a.id], ['activity.ended', a.id]]);
       expect(seen.map((e) => e.seq)).toEqual(seen.map((e) => e.seq).sort((x, y) => x - y));
       expect(seen.at(-1)!.seq).toBe(a.seq);
-      seen.forEach((e) => expect(e.activity).not.toHaveProperty('runner'));
+      activityEvents(seen).forEach((e) => expect(e.activity).not.toHaveProperty('runner'));
       expect(seen).toEqual(await store.eventsAfter(0, 100));
       off();
       await change(b, (x) => applyPatch(x, { progress: 1 }, T0 + 3));
@@ -310,9 +317,31 @@ export function describeStoreConformance(name: string, makeStore: (options?: Sto
       expect(await store.getMeta('other')).toBeUndefined();
     });
 
-    it('keeps activities, events, the seq counter and meta across close and reopen', async (ctx) => {
+    it('setMeta overwrites a named value', async () => {
+      const { store } = await setup();
+      await store.setMeta('k', 'one');
+      await store.setMeta('k', 'two');
+      expect(await store.getMeta('k')).toBe('two');
+      expect(await store.setMetaOnce('k', 'three')).toBe('two');
+    });
+
+    it('countByState counts the activities in each state', async () => {
+      const { store, insert, end, change } = await setup();
+      expect(await store.countByState()).toEqual({});
+      await insert(draft());
+      await insert(draft({}, T0, { lease: true }));
+      await end(await insert(draft()), T0 + 1);
+      await end(await insert(draft()), T0 + 1, 'failed');
+      await change(await insert(draft()), (a) => applyCancel(a, T0 + 1), 'activity.ended');
+      const counts = await store.countByState();
+      expect(Object.fromEntries(Object.entries(counts).filter(([, n]) => n !== 0)))
+        .toEqual({ running: 2, completed: 1, failed: 1, cancelled: 1 });
+    });
+
+    // Only durable stores promise this; the memory store loses everything by design.
+    if (durable) it('keeps activities, events, the seq counter and meta across close and reopen', async () => {
       const s = await setup();
-      if (!s.reopen) return ctx.skip();
+      if (!s.reopen) throw new Error('a durable store fixture must provide reopen');
       let a = await s.insert(draft({ title: 'durable' }, T0, { lease: true }));
       a = await s.change(a, (x) => applyPatch(x, { progress: 42 }, T0 + 1));
       const done = await s.end(await s.insert(draft({}, T0 + 2, { runner: 'node-1' })), T0 + 3);
