@@ -3,7 +3,7 @@ import type { ActivityHub } from '@activityd/core';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Authenticator } from './auth.js';
 import { useCors } from './cors.js';
-import { useCodedErrors, useCodedNotFound, sendError } from './errors.js';
+import { useCodedErrors, useCodedNotFound, sendError, toCodedError } from './errors.js';
 import { HOME_PAGE } from './home-page.js';
 import { useJsonBodies } from './json-body.js';
 import { useMetrics } from './metrics.js';
@@ -44,6 +44,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // The router's own refusals (a malformed URL escape, a path parameter over its length limit)
+    // come before any handler: without this they answer Fastify's shape, not ours.
+    frameworkErrors: (error, _request, reply) => void sendError(reply, toCodedError(error)),
   });
   const routes = collectRoutes(app);
   useCodedErrors(app);

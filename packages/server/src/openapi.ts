@@ -46,7 +46,8 @@ export function openApiDocument(routes: readonly RouteInfo[], version: string): 
   const paths: Record<string, Record<string, object>> = {};
   for (const { method, url, schema } of [...routes].sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method))) {
     const s = schema;
-    const path = url.replace(/:(\w+)/g, '{$1}');
+    // `:name` is a parameter; `::` is Fastify's escape for a literal `:` (Plex's `/:/eventsource/…`).
+    const path = url.replace(/::|:(\w+)/g, (_match, name?: string) => (name ? `{${name}}` : ':'));
     const responses: Record<string, object> = {};
     for (const [code, body] of Object.entries((s.response ?? {}) as Record<string, unknown>)) {
       responses[code.toUpperCase()] = { description: code === '4xx' || code === '5xx' ? 'A coded error' : 'OK', content: { 'application/json': { schema: clean(body) } } };
