@@ -87,7 +87,8 @@ export class MemoryStore implements ActivityStore {
 
   private append<E extends HubEvent>(event: E): E {
     this.log.push(event);
-    if (this.log.length > this.eventLogSize) this.log.splice(0, this.log.length - this.eventLogSize);
+    // Trimmed in chunks, so appending stays O(1) amortised once the log is full.
+    if (this.log.length >= this.eventLogSize + Math.max(1, this.eventLogSize >> 3)) this.log.splice(0, this.log.length - this.eventLogSize);
     this.fanout.emit(event);
     return event;
   }
@@ -129,12 +130,20 @@ export class MemoryStore implements ActivityStore {
   }
 
   async eventsAfter(after: number, limit: number): Promise<HubEvent[]> {
-    const start = this.log.findIndex((e) => e.seq > after);
-    return start < 0 ? [] : this.log.slice(start, start + limit);
+    // The log is in seq order: binary-search the first event after `after` among those kept.
+    let lo = Math.max(0, this.log.length - this.eventLogSize);
+    let hi = this.log.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.log[mid]!.seq > after) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.log.slice(lo, lo + limit);
   }
 
   async logBounds(): Promise<{ first: number; last: number }> {
-    return { first: this.log[0]?.seq ?? 0, last: this.seq };
+    const first = this.log[Math.max(0, this.log.length - this.eventLogSize)];
+    return { first: first?.seq ?? 0, last: this.seq };
   }
 
   subscribe(listener: (event: HubEvent) => void): () => void {

@@ -55,10 +55,12 @@ export class ChangeFeed {
     requireScope(who, 'report');
     const entries = Array.isArray(input) ? input : [input];
     checkIndexEntries(entries, this.deps.clock.now());
+    // Every entry's groups are checked before the first write: a refused entry rejects the whole batch.
+    const groups = entries.map((e) => groupsFor(e.groups, who));
     const out: IndexEntry[] = [];
-    for (const e of entries) {
+    for (const [i, e] of entries.entries()) {
       const affectedModels = Object.fromEntries(Object.entries(e.affectedModels).map(([m, a]) => [m, { timeRange: [a.timeRange[0], a.timeRange[1]] as [number, number], updated: a.updated }]));
-      out.push(await this.merge({ model: e.model, id: e.id, affectedModels, updated: 0, owner: who.userId, groups: groupsFor(e.groups, who) }));
+      out.push(await this.merge({ model: e.model, id: e.id, affectedModels, updated: 0, owner: who.userId, groups: groups[i]! }));
     }
     return out;
   }

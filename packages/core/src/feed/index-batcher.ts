@@ -48,6 +48,8 @@ export class IndexBatcher {
   private retryMs = 0;
   private retryAt = 0;
   private flushing = false;
+  /** The flush the timer started last; `close()` lets it finish before flushing the rest. */
+  private inFlight: Promise<void> = Promise.resolve();
   private cancelTimer: (() => void) | null = null;
   private readonly off: () => void;
   private closed = false;
@@ -76,6 +78,7 @@ export class IndexBatcher {
     this.closed = true;
     this.off();
     this.cancelTimer?.();
+    await this.inFlight;
     if (this.pending.size) await this.flushDue(true);
   }
 
@@ -103,7 +106,9 @@ export class IndexBatcher {
     let next = Infinity;
     for (const p of this.pending.values()) next = Math.min(next, this.dueAt(p));
     if (next === Infinity) return;
-    this.cancelTimer = this.clock.setTimeout(() => void this.flushDue(false), Math.max(0, next - this.clock.now()));
+    this.cancelTimer = this.clock.setTimeout(() => {
+      this.inFlight = this.flushDue(false);
+    }, Math.max(0, next - this.clock.now()));
   }
 
   private async flushDue(all: boolean): Promise<void> {
