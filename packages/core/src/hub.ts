@@ -104,6 +104,7 @@ export class ActivityHub {
     this.started = false;
     this.streams.closeAll();
     this.timers?.clear();
+    await this.changes.close();
     this.unsubscribe?.();
     await this.store.close();
   }

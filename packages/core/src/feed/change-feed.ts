@@ -29,6 +29,8 @@ const CAS_RETRIES = 20;
  * await hub.changes.record({ model: 'mediaContainer', id: 123 });
  */
 export class ChangeFeed {
+  private readonly batchers = new Set<IndexBatcher>();
+
   constructor(private readonly deps: {
     store: ActivityStore;
     clock: Clock;
@@ -90,7 +92,16 @@ export class ChangeFeed {
    * when `flush` succeeds; a failing flush is retried with backoff and loses nothing.
    */
   batchForIndex(options: IndexBatcherOptions): IndexBatcher {
-    return new IndexBatcher(options, this.deps.clock, (entry) => this.merge(entry).then(() => undefined), this.deps.onChange, this.deps.logger);
+    const batcher = new IndexBatcher(options, this.deps.clock, (entry) => this.merge(entry).then(() => undefined), this.deps.onChange, this.deps.logger);
+    this.batchers.add(batcher);
+    return batcher;
+  }
+
+  /** Flushes and closes every batcher (the hub stops). */
+  async close(): Promise<void> {
+    const batchers = [...this.batchers];
+    this.batchers.clear();
+    await Promise.all(batchers.map((b) => b.close()));
   }
 
   /** Drops entries last written before the retention window. */
