@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { ActivityHub, MemoryStore, type ActivityStore } from '@activityd/core';
 import { SqliteStore } from '@activityd/core/sqlite';
@@ -36,6 +37,13 @@ export async function serve(config: ServeConfig, out: (line: string) => void): P
   await hub.start();
   const { created } = await hub.access.bootstrap(config.adminToken);
   const app = await buildServer({ hub, logger, corsOrigin: config.corsOrigin });
+  // Every socket, upgraded ones too: `closeAllConnections` forgets a socket once it is upgraded, and
+  // one whose upgrade nobody took (a WebSocket request on a busy keep-alive connection) would hold a drain forever.
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -53,7 +61,10 @@ export async function serve(config: ServeConfig, out: (line: string) => void): P
       // Keep-alive connections that go idle while draining are closed as they go idle; past
       // the deadline, whatever is left is cut.
       const idle = setInterval(() => app.server.closeIdleConnections(), 100);
-      const deadline = setTimeout(() => app.server.closeAllConnections(), DRAIN_DEADLINE_MS);
+      const deadline = setTimeout(() => {
+        app.server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      }, DRAIN_DEADLINE_MS);
       try {
         await app.close();
       } finally {

@@ -88,7 +88,9 @@ export async function plexRoutes(app: FastifyInstance, { hub, auth }: { hub: Act
   app.get('/::/eventsource/notifications', { schema: { summary: 'Plex: notifications as Server-Sent Events', tags: ['plex'], querystring: NotificationQuery } }, async (request, reply) => {
     if (!wantsActivities(request)) {
       reply.hijack();
-      reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+      // Headers and `retry:` at once, as on every event stream: an EventSource opens now, not at the first ping.
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      reply.raw.write(`retry: ${SSE_RETRY_MS}\n\n`);
       pinger.open.add(reply.raw);
       reply.raw.once('close', () => pinger.open.delete(reply.raw));
       return;
