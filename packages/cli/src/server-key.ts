@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -16,10 +16,18 @@ export function loadServerKey(dataDir: string | null, env: NodeJS.ProcessEnv): B
   if (dataDir === null) return randomBytes(32);
   const file = join(dataDir, 'server.key');
   mkdirSync(dataDir, { recursive: true });
+  // Written whole to a temporary file, then linked into place: a process starting at the same
+  // moment sees no file or the whole key, never a half-written one; the first link wins.
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, randomBytes(32).toString('hex'), { mode: 0o600 });
   try {
-    writeFileSync(file, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+    linkSync(temp, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(temp);
   }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  const text = readFileSync(file, 'utf8').trim();
+  if (!/^[0-9a-f]{64}$/i.test(text)) throw new Error(`${file} is not a server key (64 hex digits); restore it, or remove it to make a new one (every access secret changes)`);
+  return Buffer.from(text, 'hex');
 }

@@ -157,7 +157,7 @@ export class ActivityHub {
       requireReporter(who, a);
       const next = applyPatch(a, fields, this.now());
       return end ? applyEnd(next, end, this.now()) : next;
-    });
+    }, { asReporter: true });
   }
 
   /** Ends an activity as `completed` (with a result) or `failed` (with an error). */
@@ -302,9 +302,13 @@ export class ActivityHub {
    */
   private async mutate(
     id: string, who: Principal, type: ActivityEventType, next: (a: StoredActivity) => StoredActivity | null,
+    { asReporter = false } = {},
   ): Promise<Activity> {
+    // A service principal reports on any activity (DESIGN 11), also those it created for a user
+    // outside its groups; everyone else acts only on what they can see.
+    const reach = asReporter && who.service ? SYSTEM : who;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const current = requireVisible(who, id, await this.store.get(id));
+      const current = requireVisible(reach, id, await this.store.get(id));
       const changed = next(current);
       if (!changed) return toPublic(current);
       const event = await this.store.write({ type, activity: changed, expectSeq: current.seq });

@@ -1,4 +1,5 @@
-import { ActivitydError, EndedError, NotCancellableError, ValidationError } from '@activityd/protocol/errors';
+import type { ActivitydError} from '@activityd/protocol/errors';
+import { EndedError, NotCancellableError, ValidationError } from '@activityd/protocol/errors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

@@ -54,6 +54,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   useJsonBodies(app);
   if (options.corsOrigin?.length) useCors(app, options.corsOrigin);
   useMetrics(app, options.hub);
+  // Streams close with their reason (WS 1012, SSE `event: close`) before @fastify/websocket's own
+  // preClose closes every socket without a code: root preClose hooks run in order, before any scope's.
+  app.addHook('preClose', async () => options.hub.streams.closeAll());
   // One WebSocket server for every surface: registered here, each scope finds it and reuses it.
   await useWebSocket(app);
   await app.register(activitydRoutes, { prefix: '/v1', hub: options.hub, auth: options.auth });

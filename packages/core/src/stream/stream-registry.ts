@@ -1,5 +1,5 @@
 import type { HubEvent } from '@activityd/protocol/types';
-import type { Principal } from '../access/rules.js';
+import { requireScope, type Principal } from '../access/rules.js';
 import type { ActivityHub } from '../hub.js';
 import { streamFilter, type StreamFilterInput } from './stream-filter.js';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits, type StreamSink } from './stream-types.js';
@@ -22,9 +22,10 @@ export class StreamRegistry {
   /**
    * Subscribes `sink` for `who`, with filters, from `since` (a `seq`) or from now. Resolves to
    * the subscription (call `stop()` when the transport closes) and the `seq` it starts after.
-   * Throws a coded 400 on bad filters.
+   * Throws a coded 400 on bad filters, a 403 without the `read` scope.
    */
   async subscribe(who: Principal, filters: StreamFilterInput, sink: StreamSink, since?: number): Promise<{ subscription: Subscription; seq: number }> {
+    requireScope(who, 'read'); // streams are reads, like list and get
     const subscription = new Subscription(this.hub, who, streamFilter(filters), sink, this.limits, (s) => this.remove(s));
     this.subscriptions.add(subscription);
     this.off ??= this.hub.on('event', (event) => this.fanOut(event));

@@ -1,4 +1,5 @@
 import type { Activity, HubEvent } from '@activityd/protocol/types';
+import type { Subscription } from './subscription.js';
 
 /** Sent instead of a replay when a cursor is older than the log: the visible activities now. */
 export interface ResetItem {
@@ -23,8 +24,12 @@ export interface StreamClose {
 
 /** A transport's side of a subscription (an SSE response, a WebSocket). */
 export interface StreamSink {
-  /** Called once, before anything is sent, with the `seq` the stream starts after. */
-  opened?(seq: number): void;
+  /**
+   * Called once, before anything is sent, with the `seq` the stream starts after and the
+   * subscription: a replay may fill the transport before `subscribe` resolves, and its drain must
+   * reach `subscription.drained()` (or stop it, if the connection closes) meanwhile.
+   */
+  opened?(seq: number, subscription: Subscription): void;
   /** Writes one item; returns `false` when the transport is full: then call `drained()` once it empties. */
   send(item: StreamItem): boolean;
   /** Ends the stream, telling the subscriber why. */

@@ -54,12 +54,15 @@ export class Subscription {
     this.cursor = this.sentSeq = startSeq;
     if (resetting) await this.snapshot(last);
     if (this.closed) return startSeq;
-    this.sink.opened?.(startSeq);
+    this.sink.opened?.(startSeq, this);
     if (!resetting && since !== undefined) await this.replay();
     const held = this.held ?? [];
     this.held = null;
-    for (const event of held) this.accept(event);
-    this.flush();
+    for (const event of held) {
+      this.accept(event);
+      this.flush();
+    }
+    this.flush(); // the reset, when there is one
     return startSeq;
   }
 
@@ -131,13 +134,21 @@ export class Subscription {
 
   /** Sends what the log holds after the cursor, page by page, never buffering more than a page ahead of the sink. */
   private async replay(): Promise<void> {
+    // Read no further ahead of the sink than a page, nor than the hard limit: the log is read only
+    // as fast as the transport drains, so a replay alone never closes a subscriber as too slow.
+    const ahead = Math.min(REPLAY_PAGE, this.limits.maxPending);
     for (;;) {
       const page = await this.hub.readLog(this.cursor, REPLAY_PAGE);
-      for (const event of page) this.accept(event);
-      this.flush();
-      while (!this.closed && !this.writable && this.pending.size >= REPLAY_PAGE) {
-        await new Promise<void>((resolve) => (this.wakeReplay = resolve));
-        this.wakeReplay = null;
+      // Event by event: a subscriber that keeps up is sent every missed event; only one whose
+      // transport is full gets the rest conflated (a whole page accepted first conflated them all).
+      for (const event of page) {
+        if (this.closed) return;
+        this.accept(event);
+        this.flush();
+        while (!this.closed && !this.writable && this.pending.size >= ahead) {
+          await new Promise<void>((resolve) => (this.wakeReplay = resolve));
+          this.wakeReplay = null;
+        }
       }
       if (this.closed || page.length < REPLAY_PAGE) return;
     }

@@ -1,4 +1,4 @@
-import type { ActivityHub, StreamClose, StreamFilterInput, StreamItem, Subscription } from '@activityd/core';
+import { requireScope, type ActivityHub, type StreamClose, type StreamFilterInput, type StreamItem, type Subscription } from '@activityd/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 
@@ -40,6 +40,7 @@ export async function openSseStream(
   hub: ActivityHub, request: FastifyRequest, reply: FastifyReply, pinger: SsePinger, format: SseFormat,
   filters: StreamFilterInput, since: number | undefined,
 ): Promise<void> {
+  requireScope(request.principal, 'read'); // a coded 403 before the stream opens, not a close the client retries
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -60,6 +61,9 @@ export async function openSseStream(
   });
   try {
     ({ subscription } = await hub.streams.subscribe(request.principal, filters, {
+      // Known before the first write: a replay can fill the socket before `subscribe` resolves,
+      // and its drain (or the connection's close) must reach the subscription meanwhile.
+      opened: (_seq, s) => (subscription = s),
       send: (item) => res.write(format.frame(item)),
       close: (close) => res.end(format.close(close)),
     }, since));

@@ -55,12 +55,22 @@ export class WsConnection {
   }
 
   async subscribe(filters: StreamFilterInput, since: number | undefined): Promise<void> {
+    try {
+      streamFilter(filters); // a rejected subscribe leaves the current subscription running
+    } catch (error) {
+      this.replyError(error);
+      return;
+    }
     this.stop();
     const generation = ++this.generation;
     try {
-      streamFilter(filters);
       const { subscription } = await this.hub.streams.subscribe(this.who, filters, {
-        opened: (seq) => this.format.interactive && this.reply({ type: 'subscribed', seq }),
+        opened: (seq, s) => {
+          // Known before the first send: a replay can fill the socket before `subscribe` resolves,
+          // and its drain (or the socket's close) must reach the subscription meanwhile.
+          if (generation === this.generation) this.subscription = s;
+          if (this.format.interactive) this.reply({ type: 'subscribed', seq });
+        },
         send: (item) => this.send(this.format.frame(item)),
         close: (close) => this.close(close),
       }, since);
@@ -98,7 +108,8 @@ export class WsConnection {
 
   /** Sends a frame; `false` once the socket has more queued than it should, until the queue drains. */
   private send(frame: Buffer): boolean {
-    this.socket.send(frame, () => {
+    // A text frame: `ws` sends a Buffer as binary unless told, and browsers would get a Blob.
+    this.socket.send(frame, { binary: false }, () => {
       if (this.waiting && this.socket.bufferedAmount < HIGH_WATER) {
         this.waiting = false;
         this.subscription?.drained();

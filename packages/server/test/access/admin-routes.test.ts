@@ -6,7 +6,7 @@ import { adminAuth, bearer, call, newUser, startApp } from './helpers.js';
 
 const admin = (app: FastifyInstance, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
   call(app, { method, url, headers: adminAuth, ...(payload !== undefined ? { payload: payload as object } : {}) });
-const code = (res: { status: number; body: any }) => [res.status, res.body?.error?.code];
+const code = (res: { status: number; body: { error?: { code?: string } } | undefined }) => [res.status, res.body?.error?.code];
 
 describe('/v1/admin/groups', () => {
   it('root always exists and is the default parent; unknown parents, deleting root or a group with children are 400', async () => {

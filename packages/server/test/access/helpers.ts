@@ -45,6 +45,7 @@ export async function newUser(hub: ActivityHub, groups: string[], options: { sco
 }
 
 /** `app.inject` answering `{status, headers, body}` with the body parsed when it is JSON. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests check reply shapes with expect, not types
 export async function call(app: FastifyInstance, options: InjectOptions): Promise<{ status: number; headers: Record<string, unknown>; body: any; text: string }> {
   const res = await app.inject(options);
   let body: unknown;

@@ -1,4 +1,4 @@
-import { SYSTEM, type ActivityHub } from '@activityd/core';
+import { SYSTEM } from '@activityd/core';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { adminAuth, bearer, call, newUser, signedHeaders, startApp } from './helpers.js';
@@ -204,5 +204,3 @@ describe('401 versus 403, and the failed-authentication limit', () => {
   });
 });
 
-// Unused-import guard for editors: the hub type documents what withKey returns.
-export type { ActivityHub };
