@@ -77,6 +77,10 @@ async function runCommand(argv: string[], env: NodeJS.ProcessEnv, say: Say): Pro
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (c, s) => resolve([c, s]));
+  }).catch(async (error: unknown) => {
+    // The command could not start (e.g. not found): end the activity now, not when its lease lapses.
+    await reporter.fail({ code: 'spawn_failed', message: error instanceof Error ? error.message : String(error) });
+    throw error;
   });
   if (reporter.signal.aborted) {
     say(`activity ${reporter.id} was cancelled; the command was stopped`);

@@ -41,8 +41,12 @@ export async function watchWithBars(client: ActivitydClient, filters: WatchFilte
     }
   };
 
+  // The stream resumes after the newest seq of the recent activities, ended ones too: resuming after
+  // the running ones alone would replay, as new bars, activities that started and ended since.
+  // (Recent first: one that starts between the two lists is then among the running ones.)
+  const recent = await client.list({ state: ['all'], type: filters.type, id: filters.id, limit: 1_000 });
   const { activities } = await client.list({ state: filters.state ?? ['running'], type: filters.type, id: filters.id, limit: 1_000 });
-  const since = activities.reduce((max, a) => Math.max(max, a.seq), 0);
+  const since = [...activities, ...recent.activities].reduce((max, a) => Math.max(max, a.seq), 0);
   for (const a of [...activities].reverse()) show(a);
   try {
     for await (const item of client.watch({ ...filters, feed: false }, { since: since || undefined, signal: controller.signal })) {

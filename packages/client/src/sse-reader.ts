@@ -16,12 +16,14 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   let event = '';
   let data: string[] = [];
   try {
-    for (;;) {
+    for (let ended = false; !ended; ) {
       const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
+      ended = done;
+      if (!done) buffer += value;
       let match: RegExpExecArray | null;
       while ((match = /\r\n|\r|\n/.exec(buffer))) {
+        // A `\r` that ends the chunk may be the first half of a `\r\n`: wait for the next chunk.
+        if (!ended && match[0] === '\r' && match.index === buffer.length - 1) break;
         const line = buffer.slice(0, match.index);
         buffer = buffer.slice(match.index + match[0].length);
         if (line === '') {
@@ -40,7 +42,9 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
       }
     }
   } finally {
+    // Cancelling the reader cancels the body through the pipe (the body itself is locked by it,
+    // so `body.cancel()` would only reject): the connection closes when the caller stops early.
+    await reader.cancel().catch(() => undefined);
     reader.releaseLock();
-    await body.cancel().catch(() => undefined);
   }
 }

@@ -53,7 +53,13 @@ export async function* watchEvents(t: Transport, filters: WatchFilters = {}, opt
       options.onState?.('live');
       failures = 0;
       for await (const message of readSse(response.body)) {
-        if (message.event === 'close') break;
+        if (message.event === 'close') {
+          // The server ends the stream with the `seq` to resume after: a watch "from now" that has
+          // had no event yet resumes from there, not from a later "now" (that would be a gap).
+          const close = JSON.parse(message.data) as { seq?: unknown };
+          if (cursor === undefined && typeof close.seq === 'number') cursor = close.seq;
+          break;
+        }
         const item = JSON.parse(message.data) as WatchItem;
         if (cursor !== undefined && item.type !== 'reset' && item.seq <= cursor) continue;
         cursor = item.seq;

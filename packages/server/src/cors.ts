@@ -9,7 +9,11 @@ export function useCors(app: FastifyInstance, origins: readonly string[]): void 
   app.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;
     if (!origin || !(any || origins.includes(origin))) return;
-    reply.header('access-control-allow-origin', any ? '*' : origin).header('vary', 'origin').header('access-control-expose-headers', EXPOSE_HEADERS);
+    // On the raw response, not only Fastify's header map: a hijacked reply (the SSE stream) writes
+    // its head itself and would otherwise go out without them, and a browser would refuse it.
+    reply.raw.setHeader('access-control-allow-origin', any ? '*' : origin);
+    reply.raw.setHeader('vary', 'origin');
+    reply.raw.setHeader('access-control-expose-headers', EXPOSE_HEADERS);
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
       await reply
         .header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE')

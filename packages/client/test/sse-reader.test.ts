@@ -1,0 +1,67 @@
+// readSse: Server-Sent Events from a fetch body, whatever the chunking and line ends.
+import { describe, expect, it } from 'vitest';
+import { readSse, type SseMessage } from '@activityd/client';
+
+/** A body delivering `chunks` one by one. */
+const body = (chunks: string[]) => new ReadableStream<Uint8Array>({
+  start(controller) {
+    const encoder = new TextEncoder();
+    for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
+    controller.close();
+  },
+});
+
+async function read(chunks: string[]): Promise<SseMessage[]> {
+  const out: SseMessage[] = [];
+  for await (const message of readSse(body(chunks))) out.push(message);
+  return out;
+}
+
+describe('readSse', () => {
+  it('reads id, event and data; skips comments and retry; a message without data is dropped', async () => {
+    expect(await read([': ping\n\nretry: 1000\n\nid: 3\nevent: activity.updated\ndata: {"seq":3}\n\nevent: empty\n\n'])).toEqual([
+      { id: '3', event: 'activity.updated', data: '{"seq":3}' },
+    ]);
+  });
+
+  it('joins multi-line data; the event defaults to `message`; the last id carries over', async () => {
+    expect(await read(['id: 7\ndata: one\ndata:two\n\ndata: three\n\n'])).toEqual([
+      { id: '7', event: 'message', data: 'one\ntwo' },
+      { id: '7', event: 'message', data: 'three' },
+    ]);
+  });
+
+  it('handles \\r\\n and \\r line ends, and frames split anywhere (even inside a multi-byte character)', async () => {
+    const text = 'id: 1\r\nevent: a\r\ndata: é→\r\n\r\nid: 2\revent: b\rdata: x\r\r';
+    const bytes = new TextEncoder().encode(text);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const byte of bytes) controller.enqueue(new Uint8Array([byte])); // one byte per chunk: \r | \n split too
+        controller.close();
+      },
+    });
+    const out: SseMessage[] = [];
+    for await (const message of readSse(stream)) out.push(message);
+    expect(out).toEqual([
+      { id: '1', event: 'a', data: 'é→' },
+      { id: '2', event: 'b', data: 'x' },
+    ]);
+  });
+
+  it('stopping early cancels the body', async () => {
+    let cancelled = false;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(new TextEncoder().encode('data: tick\n\n'));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    for await (const message of readSse(stream)) {
+      expect(message.data).toBe('tick');
+      break;
+    }
+    expect(cancelled).toBe(true);
+  });
+});
