@@ -7,16 +7,15 @@
 import Fastify from 'fastify';
 import { ActivityHub } from '@activityd/core';
 import { SqliteStore } from '@activityd/core/sqlite';
-import { AdminTokenAuth, activitydRoutes, replyAccepted } from '@activityd/server';
+import { activitydRoutes, replyAccepted } from '@activityd/server';
 
 const store = new SqliteStore({ filename: process.env.EXAMPLE_DB ?? '.activityd/example.db' });
 const hub = new ActivityHub({ store });
 await hub.start();
-const auth = new AdminTokenAuth(store);
-await auth.init(process.env.EXAMPLE_TOKEN ?? 'example-token');
+await hub.access.bootstrap(process.env.EXAMPLE_TOKEN ?? 'example-token');
 
 const app = Fastify();
-await app.register(activitydRoutes, { prefix: '/v1', hub, auth });
+await app.register(activitydRoutes, { prefix: '/v1', hub });
 
 const sleep = (ms, signal) => new Promise((resolve, reject) => {
   const onAbort = () => { clearTimeout(timer); reject(signal.reason); };

@@ -1,4 +1,4 @@
-import { AccessService, systemClock, type ActivityStore, type Credentials, type Principal } from '@activityd/core';
+import type { Credentials, Principal } from '@activityd/core';
 import type { FastifyRequest } from 'fastify';
 
 /** Turns a request's credentials into a principal, or throws a coded 401/429. `hub.access` is one. */
@@ -58,25 +58,4 @@ export function credentialsOf(request: FastifyRequest): Credentials {
       },
     },
   };
-}
-
-/**
- * The admin token alone, for tests and small embeddings that have no hub at hand: its hash lives
- * in the store's access records, like every token.
- */
-export class AdminTokenAuth implements Authenticator {
-  private readonly access: AccessService;
-
-  constructor(store: ActivityStore) {
-    this.access = new AccessService({ store: store.access, clock: systemClock });
-  }
-
-  /** Uses `explicit` if given; else creates a token on first start and returns it (shown once). */
-  init(explicit?: string): Promise<{ created: string | undefined }> {
-    return this.access.bootstrap(explicit);
-  }
-
-  authenticate(credentials: Credentials): Promise<Principal> {
-    return this.access.authenticate(credentials);
-  }
 }

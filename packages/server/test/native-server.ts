@@ -1,9 +1,9 @@
 // Shared by the native-API suites (routes, bad input): a started hub on a MemoryStore, an
-// AdminTokenAuth with an explicit token, the server built around them, and JSON calls through
+// the admin token bootstrapped explicitly, the server built around them, and JSON calls through
 // app.inject. Everything is closed after each test.
 import { ActivityHub, MemoryStore, SYSTEM, type Clock } from '@activityd/core';
 import type { Activity } from '@activityd/protocol';
-import { AdminTokenAuth, buildServer } from '@activityd/server';
+import { buildServer } from '@activityd/server';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, expect } from 'vitest';
 
@@ -85,9 +85,8 @@ export async function nativeServer(options: { clock?: Clock; shared?: boolean } 
   const store = new MemoryStore();
   const hub = new ActivityHub({ store, ...(options.clock ? { clock: options.clock } : {}) });
   await hub.start();
-  const auth = new AdminTokenAuth(store);
-  await auth.init(TOKEN);
-  const app = await buildServer({ hub, auth });
+  await hub.access.bootstrap(TOKEN);
+  const app = await buildServer({ hub });
   onCleanup(async () => {
     await app.close();
     await hub.stop();
@@ -108,7 +107,7 @@ export async function nativeServer(options: { clock?: Clock; shared?: boolean } 
   /** Every activity in the store, as the system sees it: for "nothing changed" checks. */
   const snapshot = async () => (await hub.list({ state: ['all'], limit: 1000 }, SYSTEM)).activities;
 
-  return { hub, app, auth, call: send, ok, create, snapshot };
+  return { hub, app, call: send, ok, create, snapshot };
 }
 
 export type NativeServer = Awaited<ReturnType<typeof nativeServer>>;

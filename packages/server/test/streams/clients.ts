@@ -3,7 +3,7 @@
 // `data:`, `retry:`, comments) that can be paused, and a WebSocket client on `ws`. Every wait is
 // bounded; everything opened is closed after the test, clients before the server.
 import { ActivityHub, MemoryStore, SYSTEM, type ActivitySpec, type StreamLimits } from '@activityd/core';
-import { AdminTokenAuth, buildServer } from '@activityd/server';
+import { buildServer } from '@activityd/server';
 import type { Activity, HubEvent } from '@activityd/protocol';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,9 +34,8 @@ export async function startServer(options: { eventLogSize?: number; streamLimits
   const store = new MemoryStore({ eventLogSize: options.eventLogSize });
   const hub = new ActivityHub({ store, streamLimits: options.streamLimits });
   await hub.start();
-  const auth = new AdminTokenAuth(store);
-  await auth.init(TOKEN);
-  const app = await buildServer({ hub, auth });
+  await hub.access.bootstrap(TOKEN);
+  const app = await buildServer({ hub });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
