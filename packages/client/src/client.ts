@@ -132,6 +132,11 @@ export class ActivitydClient {
     return call(this.t, 'GET', '/v1/presence', undefined, options);
   }
 
+  /** Who this client's credentials belong to, and their scopes: a UI offers only what will work. */
+  me(options?: CallOptions): Promise<{ userId: number | null; admin: boolean; scopes: string[]; groups: string[]; service: boolean }> {
+    return call(this.t, 'GET', '/v1/me', undefined, options);
+  }
+
   /** Access management (admin scope). */
   readonly admin = {
     create: <T = unknown>(kind: 'users' | 'groups' | 'tokens' | 'keys', body: Record<string, unknown>, options?: CallOptions): Promise<T> =>

@@ -119,6 +119,16 @@ describe('change feed and presence', () => {
   });
 });
 
+describe('me', () => {
+  it('says whose token it is and what it may do: the admin, then a read-only user', async () => {
+    expect(await client.me()).toEqual({ userId: 1, admin: true, scopes: ['read', 'report', 'cancel', 'admin'], groups: ['root'], service: true });
+    const group = await client.admin.create<{ id: string }>('groups', { name: 'Viewers', id: `viewers-${++n}` });
+    const user = await client.admin.create<{ id: number }>('users', { name: 'viewer', groups: [group.id] });
+    const { token } = await client.admin.create<{ token: string }>('tokens', { userId: user.id, scopes: ['read'] });
+    expect(await clientOf(server.url, token).me()).toEqual({ userId: user.id, admin: false, scopes: ['read'], groups: [group.id], service: false });
+  });
+});
+
 describe('admin', () => {
   it('create, list and remove groups, users, tokens and keys; a removed token stops working', async () => {
     const groupId = `editors-${++n}`;

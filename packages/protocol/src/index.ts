@@ -20,6 +20,6 @@ export {
 } from './errors.js';
 export {
   StreamQuery, StreamFilters, WsClientMessage, RecordChangesBody, IndexEntriesBody, FeedQuery, FeedReply, FeedAccepted,
-  CreateGroupBody, GroupSchema, CreateUserBody, UserSchema, CreateTokenBody, CreatedToken, TokenSchema, CreateKeyBody, CreatedKey, KeySchema, PresenceReply,
+  CreateGroupBody, GroupSchema, CreateUserBody, UserSchema, CreateTokenBody, CreatedToken, TokenSchema, CreateKeyBody, CreatedKey, KeySchema, PresenceReply, MeReply,
   ActivitySchema, CreateActivityBody, PatchActivityBody, ListQuery, ListReply, GetQuery, IdParams, ErrorReply,
 } from './schemas.js';

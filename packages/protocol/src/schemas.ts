@@ -186,6 +186,15 @@ export type CreateKeyBody = Static<typeof CreateKeyBody>;
 export const CreatedKey = Type.Object({ accessKey: Type.String(), accessSecret: Type.String(), userId: Type.Integer() });
 export const KeySchema = Type.Object({ accessKey: Type.String(), userId: Type.Integer(), service: Type.Boolean(), createdAt: Type.Integer() });
 
+/** `GET /v1/me`: who the credentials belong to and what they may do, so a UI shows only what works. */
+export const MeReply = Type.Object({
+  userId: Type.Union([Type.Integer(), Type.Null()], { description: 'null only for work with no user' }),
+  admin: Type.Boolean(),
+  scopes: Type.Array(Type.String()),
+  groups: Type.Array(Type.String()),
+  service: Type.Boolean(),
+});
+
 export const PresenceReply = Type.Object({
   presence: Type.Array(Type.Object({ userId: Type.Integer(), name: Type.String(), seenAt: Type.Integer() })),
 });

@@ -25,6 +25,7 @@ const NATIVE_ROUTES: Record<string, string[]> = {
   '/v1/events': ['get'],
   '/v1/ws': ['get'],
   '/v1/presence': ['get'],
+  '/v1/me': ['get'],
   ...Object.fromEntries(['groups', 'users', 'tokens', 'keys'].flatMap((kind) => [
     [`/v1/admin/${kind}`, ['get', 'post']],
     [`/v1/admin/${kind}/{id}`, ['delete']],

@@ -1,7 +1,7 @@
 import type { ActivityHub, Principal, Scope } from '@activityd/core';
 import {
   CreatedKey, CreatedToken, CreateGroupBody, CreateKeyBody, CreateTokenBody, CreateUserBody, GroupSchema, KeySchema,
-  PresenceReply, TokenSchema, UserSchema, ValidationError,
+  MeReply, PresenceReply, TokenSchema, UserSchema, ValidationError,
 } from '@activityd/protocol';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -9,7 +9,7 @@ import { errorReplies, requireBody } from '../route-helpers.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
 
-/** `/admin/{groups,users,tokens,keys}` and `/presence`: parse, call `hub.access`, answer. */
+/** `/admin/{groups,users,tokens,keys}`, `/presence` and `/me`: parse, call `hub.access`, answer. */
 export async function adminRoutes(app: FastifyInstance, { hub }: { hub: ActivityHub }): Promise<void> {
   const access = hub.access;
   const kind = <B extends TSchema>(name: string, body: B, created: TSchema, item: TSchema, handlers: {
@@ -53,6 +53,10 @@ export async function adminRoutes(app: FastifyInstance, { hub }: { hub: Activity
 
   app.get('/presence', { schema: { summary: 'Who was seen listing activities, and when', tags: ['access'], response: { 200: PresenceReply, ...errorReplies } } }, async (request) =>
     ({ presence: await access.presence(request.principal) }));
+  app.get('/me', { schema: { summary: 'Who the credentials belong to: user, scopes, groups', tags: ['access'], response: { 200: MeReply, ...errorReplies } } }, async (request) => {
+    const { userId, admin, scopes, groups, service } = request.principal;
+    return { userId, admin, scopes: [...scopes], groups: [...groups], service };
+  });
 }
 
 function userId(text: string): number {
