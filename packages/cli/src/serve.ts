@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ActivityHub, MemoryStore, type ActivityStore } from '@activityd/core';
 import { SqliteStore } from '@activityd/core/sqlite';
 import { buildServer, createLogger } from '@activityd/server';
+import { DASHBOARD_DIR } from '@activityd/dashboard';
 import { loadServerKey } from './server-key.js';
 import type { ServeConfig } from './config.js';
 
@@ -36,7 +37,7 @@ export async function serve(config: ServeConfig, out: (line: string) => void): P
   });
   await hub.start();
   const { created } = await hub.access.bootstrap(config.adminToken);
-  const app = await buildServer({ hub, logger, corsOrigin: config.corsOrigin });
+  const app = await buildServer({ hub, logger, corsOrigin: config.corsOrigin, dashboardDir: DASHBOARD_DIR });
   // Every socket, upgraded ones too: `closeAllConnections` forgets a socket once it is upgraded, and
   // one whose upgrade nobody took (a WebSocket request on a busy keep-alive connection) would hold a drain forever.
   const sockets = new Set<Socket>();

@@ -17,4 +17,4 @@ export {
   ActivitydError, ValidationError, UnauthenticatedError, ForbiddenError, NotFoundError, EndedError, NotCancellableError,
   NotCompletedError, BodyTooLargeError, RateLimitedError, UnavailableError, type ErrorCode,
 } from '@activityd/protocol/errors';
-export { isActivityEvent, type Activity, type ActivityState, type HubEvent, type ActivityEvent, type ModelChange, type IndexEntry } from '@activityd/protocol/types';
+export { isActivityEvent, type Activity, type ActivityState, type HubEvent, type ActivityEvent, type ChangeEvent, type ModelChange, type IndexEntry } from '@activityd/protocol/types';

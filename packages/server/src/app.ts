@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Authenticator } from './auth.js';
 import { useCors } from './cors.js';
 import { useCodedErrors, useCodedNotFound, sendError, toCodedError } from './errors.js';
-import { HOME_PAGE } from './home-page.js';
+import { useDashboard } from './dashboard.js';
 import { useJsonBodies } from './json-body.js';
 import { useMetrics } from './metrics.js';
 import { collectRoutes, openApiDocument } from './openapi.js';
@@ -28,6 +28,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Origins allowed to call the API from a browser (`*` for any). */
   corsOrigin?: string[];
+  /** The built dashboard (`@activityd/dashboard`'s `DASHBOARD_DIR`), served at `/`; without it `/` links the API. */
+  dashboardDir?: string;
 }
 
 /**
@@ -75,6 +77,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   let document: object | undefined;
   app.get('/openapi.json', { schema: { summary: 'This OpenAPI document', tags: ['operations'] } }, async () =>
     (document ??= openApiDocument(routes, VERSION)));
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(HOME_PAGE));
+  useDashboard(app, options.dashboardDir);
   return app;
 }

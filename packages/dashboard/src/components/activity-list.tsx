@@ -1,0 +1,60 @@
+import { useSignal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
+import type { LiveActivities } from '../live-activities.js';
+import { dependOn } from '../depend-on.js';
+import { FrameGate } from '../frame-gate.js';
+import { ActivityRow } from './activity-row.js';
+
+/** Every row has this height (px), so the list knows where each one is without measuring. */
+export const ROW_HEIGHT = 76;
+/** Rows drawn beyond the visible ones, so fast scrolling shows no blank. */
+const OVERSCAN = 6;
+
+export interface ListProps {
+  activities: LiveActivities;
+  ids: readonly string[];
+  now: number;
+  names: ReadonlyMap<number, string>;
+  selected: string | null;
+  onSelect: (id: string) => void;
+}
+
+/**
+ * The activities, virtually: only the rows in view (and a few around) are in the page, however
+ * long the list. Scrolling is read once per frame.
+ */
+export function ActivityList({ activities, ids, now, names, selected, onSelect }: ListProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const view = useSignal({ top: 0, height: 800 });
+  useEffect(() => {
+    const element = scroller.current!;
+    const measure = () => (view.value = { top: element.scrollTop, height: element.clientHeight });
+    const gate = new FrameGate(measure);
+    const onScroll = () => gate.request();
+    element.addEventListener('scroll', onScroll, { passive: true });
+    const resize = new ResizeObserver(() => gate.request());
+    resize.observe(element);
+    measure();
+    return () => {
+      element.removeEventListener('scroll', onScroll);
+      resize.disconnect();
+    };
+  }, []);
+  dependOn(activities.version); // redraw the rows in view when any activity changed (at most once a frame)
+  const { top, height } = view.value;
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(ids.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+  const rows = [];
+  for (let i = first; i < last; i++) {
+    const tracked = activities.byId.get(ids[i]!);
+    if (!tracked) continue;
+    rows.push(<ActivityRow key={tracked.activity.id} tracked={tracked} top={i * ROW_HEIGHT} position={i + 1} total={ids.length}
+      now={now} names={names} selected={selected === tracked.activity.id} onSelect={onSelect} />);
+  }
+  return (
+    <div class="scroller" ref={scroller} tabIndex={-1}>
+      {ids.length === 0 && <p class="empty">No activity matches. Running work appears here the moment it starts.</p>}
+      <ul class="rows" aria-label="Activities" style={{ height: `${ids.length * ROW_HEIGHT}px` }}>{rows}</ul>
+    </div>
+  );
+}

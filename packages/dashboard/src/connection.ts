@@ -1,0 +1,92 @@
+import { signal } from '@preact/signals';
+import { isActivityEvent, UnauthenticatedError, type ActivitydClient } from '@activityd/client';
+import type { ChangeFeed } from './change-feed.js';
+import type { LiveActivities } from './live-activities.js';
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+/** Reconnecting for longer than this (or the browser saying it is offline) shows as offline. */
+const OFFLINE_AFTER_MS = 20_000;
+/** The list call takes at most this many ids (the API's limit). */
+const IDS_PER_CALL = 100;
+
+/**
+ * Keeps `activities` and `feed` current: one event stream that starts from the beginning of the
+ * server's log (so its first answer is the full picture: the retained log or a reset snapshot),
+ * reconnects with backoff and resumes by cursor. After each reconnect, activities still shown
+ * running are checked with the server, so one that ended unseen never stays a stuck bar.
+ */
+export class Connection {
+  readonly state = signal<ConnectionState>('connecting');
+  private readonly controller = new AbortController();
+  private reconnectingSince: number | null = null;
+  private everLive = false;
+
+  constructor(
+    private readonly client: ActivitydClient,
+    private readonly activities: LiveActivities,
+    private readonly feed: ChangeFeed,
+    private readonly onSignedOut: (reason: string) => void,
+  ) {}
+
+  start(): void {
+    void this.client.changes().then((reply) => this.feed.load(reply), () => undefined);
+    void this.run();
+    addEventListener('offline', this.onBrowserOffline);
+  }
+
+  stop(): void {
+    this.controller.abort();
+    removeEventListener('offline', this.onBrowserOffline);
+  }
+
+  /** Called by the page's clock: a long reconnect turns into "offline". */
+  tick(now: number): void {
+    if (this.state.value === 'reconnecting' && this.reconnectingSince !== null && now - this.reconnectingSince > OFFLINE_AFTER_MS) this.state.value = 'offline';
+  }
+
+  private readonly onBrowserOffline = () => {
+    if (this.state.value !== 'live') this.state.value = 'offline';
+  };
+
+  private async run(): Promise<void> {
+    try {
+      const stream = this.client.watch({}, { since: 0, signal: this.controller.signal, onState: (s) => this.onState(s) });
+      for await (const item of stream) {
+        if (item.type === 'reset') this.activities.applyReset(item);
+        else if (isActivityEvent(item)) this.activities.applyEvent(item);
+        else this.feed.apply(item);
+      }
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) this.onSignedOut('The server no longer accepts this token; sign in again.');
+      else this.state.value = 'offline';
+    }
+  }
+
+  private onState(state: 'connecting' | 'live' | 'reconnecting'): void {
+    if (state === 'live') {
+      this.reconnectingSince = null;
+      if (this.everLive) void this.recheckRunning();
+      this.everLive = true;
+    } else if (state === 'reconnecting') {
+      this.reconnectingSince ??= Date.now();
+      if (this.state.value === 'offline' && navigator.onLine) return;
+    }
+    this.state.value = state;
+  }
+
+  /** Asks the server about every activity shown running; takes ended ones as ended and drops vanished ones. */
+  private async recheckRunning(): Promise<void> {
+    const ids = this.activities.runningIds();
+    for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
+      const chunk = ids.slice(i, i + IDS_PER_CALL);
+      try {
+        const { activities } = await this.client.list({ id: chunk, state: ['all'], limit: IDS_PER_CALL, signal: this.controller.signal });
+        const found = new Set(activities.map((a) => a.id));
+        this.activities.applyListed(activities, chunk.filter((id) => !found.has(id)));
+      } catch {
+        return; // the stream's own reconnect comes back here
+      }
+    }
+  }
+}

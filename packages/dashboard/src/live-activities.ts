@@ -1,0 +1,106 @@
+import { batch, signal } from '@preact/signals';
+import { ProgressEstimator, type Activity, type ActivityEvent, type ResetSnapshot } from '@activityd/client';
+import { FrameGate } from './frame-gate.js';
+
+/** One step of an activity's history as the page saw it. */
+export interface TimelineEntry {
+  seq: number;
+  at: number;
+  type: string;
+  state: Activity['state'];
+  progress: number | null;
+  subtitle: string | null;
+}
+
+/** An activity with what the page derives from its events: rate and ETA, and a short timeline. */
+export interface Tracked {
+  activity: Activity;
+  estimator: ProgressEstimator;
+  timeline: TimelineEntry[];
+}
+
+/** The newest steps kept per activity: enough for a detail panel, bounded for 10,000 activities. */
+const TIMELINE_LENGTH = 30;
+
+/**
+ * Every visible activity, kept current from the event stream. Changes land in a plain map at once;
+ * the signals the page renders from move at most once per animation frame. `order` moves only when
+ * the list's shape changes (an activity appears, ends or leaves), so progress alone never re-sorts.
+ */
+export class LiveActivities {
+  readonly byId = new Map<string, Tracked>();
+  /** Bumped once per frame in which anything changed. */
+  readonly version = signal(0);
+  /** Bumped once per frame in which an activity appeared, ended or left. */
+  readonly shape = signal(0);
+  /** For the benchmark and the curious: the largest server-to-screen lag of the last frame, in ms. */
+  lastFrameLagMs = 0;
+  private changed = false;
+  private reshaped = false;
+  private oldestUnshownAt: number | null = null;
+  private readonly gate = new FrameGate(() => this.flush());
+
+  /** Applies one activity event. Older news than what is shown (by `seq`) is ignored. */
+  applyEvent(event: ActivityEvent): void {
+    if (this.upsert(event.activity, event.type, event.at)) this.touch(event.at);
+  }
+
+  /** Replaces everything with a snapshot (the server's answer to a cursor it no longer has). */
+  applyReset(reset: ResetSnapshot): void {
+    const keep = new Set(reset.activities.map((a) => a.id));
+    for (const id of this.byId.keys()) if (!keep.has(id)) this.byId.delete(id);
+    for (const activity of reset.activities) this.upsert(activity, 'snapshot', activity.updatedAt, true);
+    this.reshaped = true;
+    this.touch(Date.now());
+  }
+
+  /**
+   * Takes what a list call returned, and drops `missing` ids the server no longer has. A newer
+   * server may have restarted its `seq` count, so an ended activity wins over a running one whatever its `seq`.
+   */
+  applyListed(activities: Activity[], missing: string[] = []): void {
+    for (const activity of activities) this.upsert(activity, 'listed', activity.updatedAt, true);
+    for (const id of missing) if (this.byId.delete(id)) this.reshaped = true;
+    this.touch(Date.now());
+  }
+
+  /** Running activities, for checking after a reconnect that none is shown running by mistake. */
+  runningIds(): string[] {
+    return [...this.byId.values()].filter((t) => t.activity.state === 'running').map((t) => t.activity.id);
+  }
+
+  /** Records `activity` unless what is known is newer; says whether anything changed. */
+  private upsert(activity: Activity, type: string, at: number, authoritative = false): boolean {
+    const known = this.byId.get(activity.id);
+    const endsIt = known?.activity.state === 'running' && activity.state !== 'running';
+    if (known && activity.seq <= known.activity.seq && !(authoritative && endsIt)) return false;
+    const tracked = known ?? { activity, estimator: new ProgressEstimator(), timeline: [] };
+    tracked.activity = activity;
+    if (activity.state === 'running') tracked.estimator.sample(activity.progress, activity.updatedAt);
+    tracked.timeline.push({ seq: activity.seq, at, type, state: activity.state, progress: activity.progress, subtitle: activity.subtitle });
+    if (tracked.timeline.length > TIMELINE_LENGTH) tracked.timeline.shift();
+    if (!known) this.byId.set(activity.id, tracked);
+    if (!known || endsIt) this.reshaped = true;
+    return true;
+  }
+
+  /** Marks a change made known by the server at `serverAt`, to be drawn in the next frame. */
+  private touch(serverAt: number): void {
+    this.changed = true;
+    if (this.oldestUnshownAt === null || serverAt < this.oldestUnshownAt) this.oldestUnshownAt = serverAt;
+    this.gate.request();
+  }
+
+  private flush(): void {
+    if (!this.changed) return;
+    this.lastFrameLagMs = this.oldestUnshownAt === null ? 0 : Math.max(0, Date.now() - this.oldestUnshownAt);
+    this.oldestUnshownAt = null;
+    const reshaped = this.reshaped;
+    this.changed = false;
+    this.reshaped = false;
+    batch(() => {
+      this.version.value++;
+      if (reshaped) this.shape.value++;
+    });
+  }
+}
