@@ -1,0 +1,171 @@
+// The dashboard in Debian's Chromium against the real `activityd serve`: signing in, activities
+// appearing and moving live, cancelling from the page, filters in the address bar, and access.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import type { ActivitydClient } from '@activityd/client';
+import { clientOf, onCleanup, serve, startServe, TOKEN, waitFor, within, type ServeProcess } from '../../packages/client/test/support/servers.js';
+import { connection, haveChromium, launchChromium, openPage, requireChromium, row, shown, shownIds, signInWithForm } from './dashboard-page.js';
+
+requireChromium('dashboard');
+
+let browser: Browser | undefined;
+/** One server for the tests that need no empty one (starting one takes seconds on a busy CI machine). */
+let shared: ServeProcess | undefined;
+let server: { url: string };
+let api: ActivitydClient;
+
+describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
+  beforeAll(async () => {
+    [browser, shared] = await Promise.all([
+      launchChromium(),
+      startServe(['serve', '--port', '0', '--store', 'memory', '--log-level', 'warn'], { ACTIVITYD_ADMIN_TOKEN: TOKEN }),
+    ]);
+    server = { url: shared.url };
+    api = clientOf(shared.url);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await shared?.kill();
+  });
+
+  it('a wrong token is refused plainly; a good one signs in and lasts for the tab', { timeout: 30_000 }, async () => {
+    const page = await openPage(browser!, server.url, { allow: /401/ });
+    await signInWithForm(page, 'not-the-token');
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('That token was not accepted');
+    expect(await page.evaluate(() => sessionStorage.getItem('activityd.token'))).toBeNull();
+
+    await signInWithForm(page, TOKEN);
+    await waitFor('the live indicator', async () => (await connection(page)) === 'live');
+    expect(await page.evaluate(() => sessionStorage.getItem('activityd.token'))).toBe(TOKEN);
+    await page.reload();
+    await waitFor('the live indicator after a reload', async () => (await connection(page)) === 'live');
+  });
+
+  it('a ?token= link signs in once and leaves the address bar', { timeout: 30_000 }, async () => {
+    const page = await openPage(browser!, `${server.url}/?state=active&token=${TOKEN}`);
+    await waitFor('the live indicator', async () => (await connection(page)) === 'live');
+    expect(new URL(page.url()).searchParams.has('token')).toBe(false);
+    expect(new URL(page.url()).searchParams.get('state')).toBe('active');
+  });
+
+  it('an activity created over the API appears within a second, and its bar moves with its progress', { timeout: 30_000 }, async () => {
+    const page = await openPage(browser!, `${server.url}/?token=${TOKEN}`);
+    await waitFor('the live indicator', async () => (await connection(page)) === 'live');
+
+    const created = Date.now();
+    const activity = await api.create({ type: 'media.transcode', title: 'Transcoding Alien (1979)', progress: 5 });
+    await waitFor('the row', () => shown(page, activity.id), 1_000);
+    expect(Date.now() - created).toBeLessThan(1_000);
+    expect(await shown(page, activity.id)).toEqual({ state: 'running', progress: '5' });
+    await expect.poll(() => row(page, activity.id).getByRole('button').textContent()).toBe('Transcoding Alien (1979)');
+
+    for (const progress of [30, 70]) {
+      await api.update(activity.id, { progress, subtitle: `at ${progress}` });
+      await waitFor(`the bar at ${progress}`, async () => (await shown(page, activity.id))?.progress === String(progress), 1_000);
+    }
+    await expect.poll(() => row(page, activity.id).textContent()).toContain('at 70');
+    await api.complete(activity.id, { bytes: 1 });
+    await waitFor('the row to show completed', async () => (await shown(page, activity.id))?.state === 'completed', 1_000);
+    expect((await shown(page, activity.id))?.progress).toBe('100');
+  });
+
+  it('cancelling from the page, after confirming, ends the activity and aborts its work', { timeout: 30_000 }, async () => {
+    const work = await api.report({ type: 'upload', title: 'Uploading holiday.mov' });
+    onCleanup(() => work.close());
+    const page = await openPage(browser!, `${server.url}/?token=${TOKEN}`);
+    await waitFor('the row', () => shown(page, work.id));
+
+    await row(page, work.id).getByRole('button', { name: 'Uploading holiday.mov' }).click();
+    const detail = page.locator('#detail');
+    await detail.getByRole('button', { name: 'Cancel activity…' }).click();
+    // The safe choice is focused first: Enter now keeps it running.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => detail.getByRole('button', { name: 'Cancel activity…' }).count()).toBe(1);
+    expect(work.signal.aborted).toBe(false);
+
+    await detail.getByRole('button', { name: 'Cancel activity…' }).click();
+    await detail.getByRole('button', { name: 'Yes, cancel it' }).click();
+    await waitFor('the row to show cancelled', async () => (await shown(page, work.id))?.state === 'cancelled');
+    expect((await api.get(work.id)).state).toBe('cancelled');
+    await within(5_000, 'the work to be aborted', new Promise((resolve) => work.signal.aborted ? resolve(null) : work.signal.addEventListener('abort', resolve)));
+    await expect.poll(() => detail.getByRole('button', { name: /Cancel activity/ }).count()).toBe(0);
+  });
+
+  it('offers no cancel for a non-cancellable activity, nor to a token without the cancel scope', { timeout: 30_000 }, async () => {
+    const fixed = await api.create({ type: 'upload', title: 'Not cancellable', cancellable: false });
+    const open = await api.create({ type: 'upload', title: 'Cancellable' });
+    const reader = await api.admin.create<{ id: number }>('users', { name: 'reader', groups: ['root'] });
+    const { token } = await api.admin.create<{ token: string }>('tokens', { userId: reader.id, scopes: ['read'] });
+    const admin = await openPage(browser!, `${server.url}/?token=${TOKEN}`);
+    await waitFor('both rows', async () => (await shown(admin, fixed.id)) && shown(admin, open.id));
+    await row(admin, open.id).getByRole('button').first().click();
+    await expect.poll(() => admin.getByRole('button', { name: 'Cancel activity…' }).count()).toBe(1);
+    await row(admin, fixed.id).getByRole('button').first().click();
+    await expect.poll(() => admin.locator('#detail h2').textContent()).toBe('Not cancellable');
+    expect(await admin.getByRole('button', { name: 'Cancel activity…' }).count()).toBe(0);
+
+    const readOnly = await openPage(browser!, `${server.url}/?id=${open.id}&token=${token}`);
+    await expect.poll(() => readOnly.locator('#detail h2').textContent()).toBe('Cancellable');
+    expect(await readOnly.getByRole('button', { name: 'Cancel activity…' }).count()).toBe(0);
+  });
+
+  it('filters narrow the list, live in the address bar, and survive a reload', { timeout: 30_000 }, async () => {
+    // An empty server of its own: the list holds exactly what this test made.
+    const server = await serve();
+    const api = clientOf(server.url);
+    const alien = await api.create({ type: 'media.transcode', title: 'Transcoding Alien (1979)' });
+    const heat = await api.create({ type: 'media.transcode', title: 'Transcoding Heat (1995)' });
+    const scan = await api.create({ type: 'library.update.section', title: 'Scanning Movies' });
+    const done = await api.create({ type: 'media.transcode', title: 'Transcoding Dune (2021)' });
+    await api.complete(done.id);
+    const page = await openPage(browser!, `${server.url}/?token=${TOKEN}`);
+    const all = [alien.id, heat.id, scan.id, done.id];
+    await waitFor('every row', async () => (await shownIds(page)).length === 4);
+    // Running first, newest first; then ended.
+    expect(await shownIds(page)).toEqual([scan.id, heat.id, alien.id, done.id]);
+
+    await page.getByLabel('Type').selectOption('media.transcode');
+    await waitFor('the type filter', async () => (await shownIds(page)).length === 3);
+    expect((await shownIds(page)).sort()).toEqual([alien.id, heat.id, done.id].sort());
+    await page.getByLabel('State').selectOption('active');
+    await waitFor('the state filter', async () => (await shownIds(page)).length === 2);
+    await page.getByLabel('Search').fill('alien');
+    await waitFor('the free text', async () => (await shownIds(page)).join() === alien.id);
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ type: 'media.transcode', state: 'active', q: 'alien' });
+
+    await page.reload();
+    await waitFor('the list after reload', async () => (await shownIds(page)).join() === alien.id);
+    expect(await page.getByLabel('Type').inputValue()).toBe('media.transcode');
+    expect(await page.getByLabel('State').inputValue()).toBe('active');
+    expect(await page.getByLabel('Search').inputValue()).toBe('alien');
+
+    await page.getByLabel('State').selectOption('ended');
+    await page.getByLabel('Search').fill('');
+    await waitFor('ended transcodes', async () => (await shownIds(page)).join() === done.id);
+    await page.getByLabel('Type').selectOption('');
+    await page.getByLabel('State').selectOption('all');
+    await waitFor('everything again', async () => (await shownIds(page)).length === all.length);
+  });
+
+  it('a user who shares no group with an activity never sees it; the page still shows its own group\'s', { timeout: 30_000 }, async () => {
+    const [finance, editors] = [`finance-${Date.now()}`, `editors-${Date.now()}`];
+    for (const id of [finance, editors]) await api.admin.create('groups', { name: id, id });
+    const editor = await api.admin.create<{ id: number }>('users', { name: 'eddie', groups: [editors] });
+    const { token } = await api.admin.create<{ token: string }>('tokens', { userId: editor.id });
+    const secret = await api.create({ type: 'upload', title: 'Quarterly figures', groups: [finance] });
+    const page = await openPage(browser!, `${server.url}/?token=${token}`);
+    await waitFor('the live indicator', async () => (await connection(page)) === 'live');
+
+    await api.update(secret.id, { progress: 50 });
+    const visible = await api.create({ type: 'upload', title: 'Trailer cut', groups: [editors] });
+    await api.update(secret.id, { progress: 60 });
+    const later = await api.create({ type: 'upload', title: 'Poster', groups: [editors] });
+    // Events arrive in order: once the later one is shown, the secret's updates have passed by.
+    await waitFor('the editors\' activities', async () => (await shownIds(page)).length === 2);
+    expect((await shownIds(page)).sort()).toEqual([visible.id, later.id].sort());
+    expect(await page.content()).not.toContain('Quarterly figures');
+    await page.reload();
+    await waitFor('the list after reload', async () => (await shownIds(page)).length === 2);
+    expect(await page.content()).not.toContain('Quarterly figures');
+  });
+});
