@@ -9,18 +9,24 @@ export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline'
 const OFFLINE_AFTER_MS = 20_000;
 /** The list call takes at most this many ids (the API's limit). */
 const IDS_PER_CALL = 100;
+/** The list call's largest page. */
+const PAGE_SIZE = 1000;
 
 /**
- * Keeps `activities` and `feed` current: one event stream that starts from the beginning of the
- * server's log (so its first answer is the full picture: the retained log or a reset snapshot),
- * reconnects with backoff and resumes by cursor. After each reconnect, activities still shown
- * running are checked with the server, so one that ended unseen never stays a stuck bar.
+ * Keeps `activities` and `feed` current. The event stream starts first ("from now"); once it is
+ * live, every visible activity is listed, running ones first, page by page. Both land in the same
+ * model, where the newer `seq` of each activity wins, so an event that overtakes the listing is
+ * never lost and a listed state never undoes a newer event. The stream reconnects with backoff and
+ * resumes by cursor; after each reconnect, activities still shown running are checked with the
+ * server, so one that ended unseen never stays a stuck bar.
  */
 export class Connection {
   readonly state = signal<ConnectionState>('connecting');
   private readonly controller = new AbortController();
   private reconnectingSince: number | null = null;
   private everLive = false;
+  /** Whether the stream has a cursor to resume from (it has one once an event arrived). */
+  private sawEvent = false;
 
   constructor(
     private readonly client: ActivitydClient,
@@ -51,8 +57,9 @@ export class Connection {
 
   private async run(): Promise<void> {
     try {
-      const stream = this.client.watch({}, { since: 0, signal: this.controller.signal, onState: (s) => this.onState(s) });
+      const stream = this.client.watch({}, { signal: this.controller.signal, onState: (s) => this.onState(s) });
       for await (const item of stream) {
+        this.sawEvent = true;
         if (item.type === 'reset') this.activities.applyReset(item);
         else if (isActivityEvent(item)) this.activities.applyEvent(item);
         else this.feed.apply(item);
@@ -66,7 +73,9 @@ export class Connection {
   private onState(state: 'connecting' | 'live' | 'reconnecting'): void {
     if (state === 'live') {
       this.reconnectingSince = null;
-      if (this.everLive) void this.recheckRunning();
+      // A stream that never had an event resumed "from now": what happened meanwhile comes from a listing.
+      if (!this.everLive || !this.sawEvent) void this.listAll();
+      else void this.recheckRunning();
       this.everLive = true;
     } else if (state === 'reconnecting') {
       this.reconnectingSince ??= Date.now();
@@ -75,6 +84,21 @@ export class Connection {
     this.state.value = state;
   }
 
+  /** Every visible activity, running ones first, a page at a time. */
+  private async listAll(): Promise<void> {
+    try {
+      for (const state of ['active', 'ended']) {
+        let cursor: string | undefined;
+        do {
+          const page = await this.client.list({ state: [state], limit: PAGE_SIZE, signal: this.controller.signal, ...(cursor ? { cursor } : {}) });
+          this.activities.applyListed(page.activities);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+      }
+    } catch {
+      // The stream's own reconnect lists again if it never had an event; otherwise the rechecks cover it.
+    }
+  }
   /** Asks the server about every activity shown running; takes ended ones as ended and drops vanished ones. */
   private async recheckRunning(): Promise<void> {
     const ids = this.activities.runningIds();

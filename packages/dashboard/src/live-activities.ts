@@ -1,6 +1,7 @@
 import { batch, signal } from '@preact/signals';
 import { ProgressEstimator, type Activity, type ActivityEvent, type ResetSnapshot } from '@activityd/client';
 import { FrameGate } from './frame-gate.js';
+import { frameStats } from './frame-stats.js';
 
 /** One step of an activity's history as the page saw it. */
 export interface TimelineEntry {
@@ -33,8 +34,6 @@ export class LiveActivities {
   readonly version = signal(0);
   /** Bumped once per frame in which an activity appeared, ended or left. */
   readonly shape = signal(0);
-  /** For the benchmark and the curious: the largest server-to-screen lag of the last frame, in ms. */
-  lastFrameLagMs = 0;
   private changed = false;
   private reshaped = false;
   private oldestUnshownAt: number | null = null;
@@ -93,7 +92,7 @@ export class LiveActivities {
 
   private flush(): void {
     if (!this.changed) return;
-    this.lastFrameLagMs = this.oldestUnshownAt === null ? 0 : Math.max(0, Date.now() - this.oldestUnshownAt);
+    if (this.oldestUnshownAt !== null) frameStats.record(Math.max(0, Date.now() - this.oldestUnshownAt));
     this.oldestUnshownAt = null;
     const reshaped = this.reshaped;
     this.changed = false;

@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// The dashboard in real Chromium under load (issue 10): how smooth the page stays and how far what
+// it shows lags the server.
+//
+//   npm run bench:dashboard             # builds, then runs this (~1 min)
+//   node bench/dashboard.js [--activities 1000] [--per-second 5] [--seconds 10] [--ended 10000] [--json]
+//
+// Processes: this one drives Debian's Chromium (playwright-core, /usr/bin/chromium or CHROMIUM_PATH);
+// bench/lib/dashboard-server.js, a child, runs activityd (MemoryStore, buildServer with the built
+// dashboard) and in-process work. Phases, each measured in the page:
+//   running  N activities × R progress updates/s each for S s (N·R updates/s on the event stream);
+//   ended    M activities created and completed while the page is open, until it lists them all;
+//   load     the page reloaded with every activity there (a reset snapshot of N + M activities);
+//   scroll   the list of N + M scrolled from top to bottom for 3 s.
+// Figures: long tasks (PerformanceObserver 'longtask', > 50 ms) count, p95 and max; frames per
+// second (requestAnimationFrame callbacks); lag: per frame that drew a change, how long the oldest
+// change it drew had been known to the server (`window.activitydStats`, same clock); JS heap
+// (CDP Performance.getMetrics); and the gzipped size of the dashboard's JavaScript.
+/* global PerformanceObserver, requestAnimationFrame -- instrument() runs in the page */
+import { fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+const { values: args } = parseArgs({
+  options: {
+    activities: { type: 'string', default: '1000' },
+    'per-second': { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '10' },
+    ended: { type: 'string', default: '10000' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const N = Number(args.activities);
+const R = Number(args['per-second']);
+const S = Number(args.seconds);
+const M = Number(args.ended);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+
+function jsSize() {
+  const dir = here('../packages/dashboard/dist/assets/');
+  let raw = 0;
+  let gzipped = 0;
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.js'))) {
+    const bytes = readFileSync(dir + name);
+    raw += bytes.length;
+    gzipped += gzipSync(bytes, { level: 9 }).length;
+  }
+  return { raw, gzipped };
+}
+
+function startServer() {
+  const child = fork(here('./lib/dashboard-server.js'), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  let next = 0;
+  const waiting = new Map();
+  child.on('message', (message) => {
+    const settle = waiting.get(message.id);
+    waiting.delete(message.id);
+    if (message.error) settle?.reject(new Error(message.error));
+    else settle?.resolve(message);
+  });
+  const send = (command) => new Promise((resolve, reject) => {
+    const id = ++next;
+    waiting.set(id, { resolve, reject });
+    child.send({ id, ...command });
+  });
+  const url = new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      const match = /listening (\S+)/.exec(chunk.toString());
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
+  });
+  return { child, send, url };
+}
+
+const percentile = (values, p) => {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+
+/** Counters in the page, from before its own scripts run (init scripts are exempt from its CSP). */
+function instrument() {
+  const bench = { longTasks: [], frames: 0 };
+  globalThis.__bench = bench;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) bench.longTasks.push(entry.duration);
+  }).observe({ type: 'longtask', buffered: true });
+  const tick = () => {
+    bench.frames++;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}
+
+async function heapMiB(cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1024 / 1024;
+}
+
+/** Runs `fn` and reports what the page went through meanwhile. */
+async function measure(page, cdp, name, fn) {
+  await page.evaluate(() => {
+    globalThis.__bench.longTasks = [];
+    globalThis.__bench.frames = 0;
+    globalThis.activitydStats?.take();
+  });
+  const started = performance.now();
+  const extra = await fn();
+  const seconds = (performance.now() - started) / 1000;
+  const { longTasks, frames, lag } = await page.evaluate(() => ({
+    longTasks: globalThis.__bench.longTasks, frames: globalThis.__bench.frames, lag: globalThis.activitydStats?.take() ?? [],
+  }));
+  return {
+    phase: name, seconds: +seconds.toFixed(1),
+    longTasks: longTasks.length, longTaskP95Ms: Math.round(percentile(longTasks, 95)), longTaskMaxMs: Math.round(Math.max(0, ...longTasks)),
+    fps: +(frames / seconds).toFixed(1),
+    lagP50Ms: Math.round(percentile(lag, 50)), lagP95Ms: Math.round(percentile(lag, 95)), lagMaxMs: Math.round(Math.max(0, ...lag)),
+    heapMiB: +(await heapMiB(cdp)).toFixed(1), ...extra,
+  };
+}
+
+const countShown = (page) => page.locator('.filters .count').textContent().then((text) => Number(/(\d+) activities/.exec(text ?? '')?.[1] ?? 0));
+async function until(what, probe, timeoutMs, page) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) {
+      const state = page ? ` (page: ${await countShown(page)} listed, ${await page.locator('[data-connection]').getAttribute('data-connection')})` : '';
+      throw new Error(`timed out waiting for ${what}${state}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const server = startServer();
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+try {
+  const url = await server.url;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  await page.addInitScript(instrument);
+  await page.goto(`${url}/?token=t`);
+  await page.locator('[data-connection="live"]').waitFor();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const results = [];
+
+  results.push(await measure(page, cdp, `running: ${N} × ${R}/s for ${S} s`, async () => {
+    const { updates, ms } = await server.send({ cmd: 'running', activities: N, perSecond: R, seconds: S });
+    await until('every activity shown ended', async () => (await page.locator('li.row[data-state="running"]').count()) === 0, 30_000);
+    return { updatesPerSecond: Math.round(updates / (ms / 1000)) };
+  }));
+
+  results.push(await measure(page, cdp, `ended: ${M} more, live`, async () => {
+    await server.send({ cmd: 'ended', activities: M });
+    await until(`${N + M} activities listed`, async () => (await countShown(page)) >= N + M, 60_000, page);
+    return {};
+  }));
+
+  results.push(await measure(page, cdp, `load: ${N + M} listed`, async () => {
+    await page.reload();
+    await until(`${N + M} activities listed after reload`, async () => (await countShown(page)) >= N + M, 60_000);
+    return {};
+  }));
+
+  results.push(await measure(page, cdp, `scroll: ${N + M} rows, 3 s`, async () => {
+    const scroller = page.locator('.scroller');
+    const steps = 90;
+    for (let i = 1; i <= steps; i++) {
+      await scroller.evaluate((element, fraction) => (element.scrollTop = fraction * (element.scrollHeight - element.clientHeight)), i / steps);
+      await page.waitForTimeout(1000 / 30);
+    }
+    return { rowsInPage: await page.locator('li.row').count() };
+  }));
+
+  const size = jsSize();
+  if (args.json) {
+    console.log(JSON.stringify({ results, jsGzippedBytes: size.gzipped, jsBytes: size.raw }, null, 2));
+  } else {
+    console.log(`dashboard JavaScript: ${(size.raw / 1024).toFixed(1)} kB, ${(size.gzipped / 1024).toFixed(1)} kB gzipped (target < 60 kB)`);
+    console.table(results);
+    console.log('targets: long-task p95 < 50 ms, lag < 1 s');
+  }
+} finally {
+  await browser.close();
+  server.child.kill();
+}
