@@ -60,8 +60,11 @@ export class Connection {
       const stream = this.client.watch({}, { signal: this.controller.signal, onState: (s) => this.onState(s) });
       for await (const item of stream) {
         this.sawEvent = true;
-        if (item.type === 'reset') this.activities.applyReset(item);
-        else if (isActivityEvent(item)) this.activities.applyEvent(item);
+        if (item.type === 'reset') {
+          // A snapshot holds at most the server's `maxSnapshot` activities: the listing fills in the rest.
+          this.activities.applyReset(item);
+          void this.listAll();
+        } else if (isActivityEvent(item)) this.activities.applyEvent(item);
         else this.feed.apply(item);
       }
     } catch (error) {

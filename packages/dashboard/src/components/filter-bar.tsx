@@ -42,7 +42,7 @@ export function FilterBar({ filters, types, owners, shown, total, onChange }: Fi
       <label class="search">Search
         <input name="q" type="search" value={filters.q} placeholder="title, subtitle, id, context" onInput={set('q')} />
       </label>
-      <output class="count" aria-live="polite">{shown === total ? `${total} activities` : `${shown} of ${total}`}</output>
+      <output class="count" aria-live="polite">{shown === total ? `${total} ${total === 1 ? 'activity' : 'activities'}` : `${shown} of ${total}`}</output>
     </form>
   );
 }
