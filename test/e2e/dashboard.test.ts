@@ -96,6 +96,22 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await expect.poll(() => detail.getByRole('button', { name: /Cancel activity/ }).count()).toBe(0);
   });
 
+  it('works from the keyboard: Tab to a row, Enter opens its details, Escape closes them and returns to the row', { timeout: 30_000 }, async () => {
+    const activity = await api.create({ type: 'upload', title: `Keyboard ${Date.now()}` });
+    const page = await openPage(browser!, `${server.url}/?type=upload&q=${encodeURIComponent(activity.title)}&token=${TOKEN}`);
+    await waitFor('the row', () => shown(page, activity.id));
+    const title = row(page, activity.id).getByRole('button', { name: activity.title });
+    for (let i = 0; i < 12 && !(await title.evaluate((element) => element === document.activeElement)); i++) await page.keyboard.press('Tab');
+    expect(await title.evaluate((element) => element === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#detail h2').textContent()).toBe(activity.title);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('detail-title');
+    expect(new URL(page.url()).searchParams.get('id')).toBe(activity.id);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('#detail').count()).toBe(0);
+    await expect.poll(() => title.evaluate((element) => element === document.activeElement)).toBe(true);
+  });
+
   it('offers no cancel for a non-cancellable activity, nor to a token without the cancel scope', { timeout: 30_000 }, async () => {
     const fixed = await api.create({ type: 'upload', title: 'Not cancellable', cancellable: false });
     const open = await api.create({ type: 'upload', title: 'Cancellable' });

@@ -35,11 +35,18 @@ export function Dashboard({ model, onSignOut }: { model: DashboardModel; onSignO
         <ActivityList activities={model.activities} ids={ids} now={now} names={names} selected={selectedId}
           onSelect={(id) => model.select(id === selectedId ? null : id)} />
       </main>
-      {selected && <DetailPanel tracked={selected} client={client} mayCancel={mayCancel(model.session)} now={now} names={names} onClose={() => model.select(null)} />}
+      {selected && <DetailPanel tracked={selected} client={client} mayCancel={mayCancel(model.session)} now={now} names={names} onClose={() => closeDetail(model)} />}
       <div class="side">
         <FeedPanel models={model.feed.modelChanges.value} index={model.feed.modelChangesES.value} now={now} />
         <PresencePanel seen={model.presence.seen.value} now={now} />
       </div>
     </div>
   );
+}
+
+/** Closes the detail panel and gives the keyboard back to the row it was opened from. */
+function closeDetail(model: DashboardModel): void {
+  const id = model.selected.value;
+  model.select(null);
+  if (id) requestAnimationFrame(() => document.querySelector<HTMLButtonElement>(`li.row[data-id="${CSS.escape(id)}"] .row-title`)?.focus());
 }
