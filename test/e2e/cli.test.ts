@@ -25,6 +25,7 @@ describe('activityd serve', () => {
     servers.push(first);
     const token = /admin token \(shown once, keep it\): (\S+)/.exec(first.output())?.[1];
     expect(token).toMatch(/^act_/);
+    expect(first.output()).toContain(`dashboard, signed in: ${first.url}/?token=${token}`);
     const ok = await fetch(`${first.url}/v1/activities`, { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
     expect((await fetch(`${first.url}/v1/activities`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);

@@ -52,7 +52,11 @@ export async function serve(config: ServeConfig, out: (line: string) => void): P
   const url = `http://${host}:${port}/`;
   // One write, so whoever reads the listening line has the token line too.
   const lines = [`activityd listening on ${url} (store: ${config.store === 'memory' ? 'memory' : config.dataDir})`];
-  if (created) lines.push(`admin token (shown once, keep it): ${created}`);
+  if (created) {
+    lines.push(`admin token (shown once, keep it): ${created}`);
+    // One click for a newcomer: the dashboard signs in with it once and drops it from the address bar.
+    lines.push(`dashboard, signed in: ${url}?token=${encodeURIComponent(created)}`);
+  }
   else if (!config.adminToken) lines.push('admin token: the one printed at first start (new one: activityd admin-token --reset)');
   out(lines.join('\n'));
   return {
