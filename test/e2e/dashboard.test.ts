@@ -112,6 +112,30 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await expect.poll(() => title.evaluate((element) => element === document.activeElement)).toBe(true);
   });
 
+  it('the detail panel shows context, the result as collapsible JSON, the error, and the timeline', { timeout: 30_000 }, async () => {
+    const done = await api.create({ type: 'media.transcode', title: `Detail done ${Date.now()}`, context: { mediaContainerId: 4242 } });
+    await api.update(done.id, { progress: 50, subtitle: 'halfway' });
+    await api.complete(done.id, { url: 'https://cdn.example/alien-720p.mkv' });
+    const broken = await api.create({ type: 'upload', title: `Detail failed ${Date.now()}` });
+    await api.fail(broken.id, { code: 'disk_full', message: 'no space left on device' });
+    const page = await openPage(browser!, `${server.url}/?id=${done.id}&token=${TOKEN}`);
+    const detail = page.locator('#detail');
+    await expect.poll(() => detail.locator('h2').textContent()).toBe(done.title);
+    expect(await detail.locator('dl').textContent()).toContain('mediaContainerId4242');
+    const result = detail.locator('details.result');
+    expect(await result.locator('summary').textContent()).toBe('Result');
+    expect(JSON.parse((await result.locator('pre').textContent())!)).toEqual({ url: 'https://cdn.example/alien-720p.mkv' });
+    await result.locator('summary').click();
+    expect(await result.evaluate((element) => (element as HTMLDetailsElement).open)).toBe(false);
+    // Listed, not watched: the timeline starts with what the listing said.
+    expect(await detail.locator('.timeline li').count()).toBeGreaterThan(0);
+
+    await row(page, broken.id).getByRole('button').first().click();
+    await expect.poll(() => detail.locator('h2').textContent()).toBe(broken.title);
+    expect(await detail.getByRole('alert').textContent()).toBe('disk_full: no space left on device');
+    expect(await detail.locator('details.result').count()).toBe(0);
+  });
+
   it('offers no cancel for a non-cancellable activity, nor to a token without the cancel scope', { timeout: 30_000 }, async () => {
     const fixed = await api.create({ type: 'upload', title: 'Not cancellable', cancellable: false });
     const open = await api.create({ type: 'upload', title: 'Cancellable' });

@@ -1,4 +1,5 @@
 import { useSignal } from '@preact/signals';
+import { Fragment } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import type { ActivitydClient } from '@activityd/client';
 import type { Tracked } from '../live-activities.js';
@@ -43,7 +44,7 @@ export function DetailPanel({ tracked, client, mayCancel, now, names, onClose }:
         <dt>Started</dt><dd>{formatTime(a.createdAt)} ({formatAge(now - a.createdAt)} ago)</dd>
         {a.endedAt !== null && <><dt>Ended</dt><dd>{formatTime(a.endedAt)}</dd></>}
         <dt>Id</dt><dd class="mono">{a.id}</dd>
-        {Object.entries(a.context).map(([key, value]) => <><dt key={`k${key}`}>{key}</dt><dd key={`v${key}`} class="mono">{String(value)}</dd></>)}
+        {Object.entries(a.context).map(([key, value]) => <Fragment key={key}><dt>{key}</dt><dd class="mono">{String(value)}</dd></Fragment>)}
       </dl>
       {a.result && (
         <details class="result" open={JSON.stringify(a.result).length < 400}>
