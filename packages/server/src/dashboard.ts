@@ -44,7 +44,11 @@ async function readOrNull(path: string): Promise<Buffer | null> {
  * Serves the built dashboard (`dir`, Vite's output) at `/`, `/assets/*` and `/favicon.svg`, with its
  * Content-Security-Policy. Files are read on each request, so a rebuild needs no restart. Without a
  * build (or without `dir`), `/` serves a page that links the API and says how to build the dashboard.
- * The routes carry no schema: they are not part of the API's OpenAPI document.
+ * The routes carry no schema: they are not part of the API's OpenAPI document. `buildServer` calls
+ * it; a backend that mounts `activitydRoutes` in its own app can call it too.
+ * @example
+ * import { DASHBOARD_DIR } from '@activityd/dashboard';
+ * useDashboard(app, DASHBOARD_DIR);
  */
 export function useDashboard(app: FastifyInstance, dir: string | undefined): void {
   app.get('/', async (_request, reply) => {

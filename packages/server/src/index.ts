@@ -9,6 +9,7 @@
 export { buildServer, VERSION, type ServerOptions } from './app.js';
 export { activitydRoutes, type ActivitydRoutesOptions } from './plugin.js';
 export { replyAccepted } from './accepted.js';
+export { useDashboard, DASHBOARD_CSP } from './dashboard.js';
 export { credentialsOf, isSigned, type Authenticator, type SignedRouteConfig } from './auth.js';
 export { createLogger, loggerOptions, redactUrl } from './logger.js';
 export { openApiDocument } from './openapi.js';
