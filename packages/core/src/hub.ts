@@ -377,8 +377,11 @@ export class ActivityHub {
       this.fanouts.get('event')?.emit(event);
       return;
     }
-    if (event.type === 'activity.ended' && event.activity.state === 'cancelled') {
-      this.work.get(event.activity.id)?.abort(new CancelledSignal(event.activity.error?.message ?? 'cancelled'));
+    const work = this.work.get(event.activity.id);
+    if (work && event.type === 'activity.ended' && event.activity.state === 'cancelled') {
+      // Logged: with several nodes, this line shows which node stopped the work.
+      this.options.logger.info({ id: event.activity.id, nodeId: this.options.nodeId }, 'cancelled: aborting in-process work');
+      work.abort(new CancelledSignal(event.activity.error?.message ?? 'cancelled'));
     }
     this.fanouts.get(event.type)?.emit(event);
     this.fanouts.get('event')?.emit(event);
