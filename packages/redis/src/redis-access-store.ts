@@ -52,13 +52,8 @@ export class RedisAccessStore implements AccessStore {
     return guarded(async () => (await this.redis.hdel(this.keys.groups, id)) === 1);
   }
 
-  createToken(token: TokenRecord): Promise<void> {
-    return guarded(async () => {
-      await this.redis.multi()
-        .hset(this.keys.tokens, token.id, JSON.stringify(token))
-        .hset(this.keys.tokenHashes, token.hash, token.id)
-        .exec();
-    });
+  createToken(token: TokenRecord): Promise<boolean> {
+    return guarded(async () => Number(await this.scripts['create-token'](this.keys.prefix, token.id, token.hash, JSON.stringify(token))) === 1);
   }
 
   tokenByHash(hash: string): Promise<TokenRecord | undefined> {

@@ -67,15 +67,22 @@ export class AccessService {
     }
     if (existing) return { created: undefined };
     const token = newToken();
-    await this.store.createToken(this.tokenRecord(BOOTSTRAP_TOKEN, admin.id, [...SCOPES], 'admin', true, token));
-    return { created: token };
+    // Nodes sharing a store may start at once: only the one whose token was stored prints it.
+    const stored = await this.store.createToken(this.tokenRecord(BOOTSTRAP_TOKEN, admin.id, [...SCOPES], 'admin', true, token));
+    return { created: stored ? token : undefined };
   }
 
   /** Makes sure the root group and an admin user exist; resolves to the first admin. */
   async ensureAdmin(): Promise<UserRecord> {
     await this.store.createGroup({ id: ROOT_GROUP, name: 'root', parentId: null, createdAt: this.clock.now() });
-    const existing = (await this.store.listUsers()).find((u) => u.admin);
-    return existing ?? this.store.createUser({ name: 'admin', groups: [ROOT_GROUP], admin: true, createdAt: this.clock.now() });
+    const firstAdmin = async () => (await this.store.listUsers()).filter((u) => u.admin).sort((a, b) => a.id - b.id)[0];
+    const existing = await firstAdmin();
+    if (existing) return existing;
+    const mine = await this.store.createUser({ name: 'admin', groups: [ROOT_GROUP], admin: true, createdAt: this.clock.now() });
+    // Another node starting at the same moment may have created one too: the lowest id wins everywhere.
+    const first = (await firstAdmin()) ?? mine;
+    if (first.id !== mine.id) await this.store.deleteUser(mine.id);
+    return first;
   }
 
   /** Replaces the bootstrap admin token and returns the new one. */
