@@ -9,6 +9,8 @@ export interface ConnectionOptions {
   logger: Logger;
   /** Names the connection in `CLIENT LIST`. */
   name: string;
+  /** Sends the commands issued in one event-loop turn as one write (not for blocking reads). */
+  autoPipelining?: boolean;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface ConnectionOptions {
  * ioredis's defaults (a queue and 20 retries). The connection itself keeps reconnecting, every
  * 100 ms up to every second, for as long as the store is open.
  */
-export function connect({ url, commandTimeoutMs, logger, name }: ConnectionOptions): Redis {
+export function connect({ url, commandTimeoutMs, logger, name, autoPipelining = false }: ConnectionOptions): Redis {
   const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -25,6 +27,7 @@ export function connect({ url, commandTimeoutMs, logger, name }: ConnectionOptio
     ...(commandTimeoutMs !== undefined ? { commandTimeout: commandTimeoutMs } : {}),
     connectTimeout: 2_000,
     connectionName: name,
+    enableAutoPipelining: autoPipelining,
     retryStrategy: (times) => Math.min(times * 100, 1_000),
   });
   let down = false;

@@ -28,6 +28,7 @@ export class Keys {
   get nextUser(): string { return `${this.prefix}users:next`; }
   get groups(): string { return `${this.prefix}groups`; }
   get tokens(): string { return `${this.prefix}tokens`; }
+  /** Token records by their hash: authenticating is one HGET. */
   get tokenHashes(): string { return `${this.prefix}token-hashes`; }
   get accessKeys(): string { return `${this.prefix}keys`; }
   get presence(): string { return `${this.prefix}presence`; }

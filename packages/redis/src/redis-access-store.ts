@@ -58,8 +58,7 @@ export class RedisAccessStore implements AccessStore {
 
   tokenByHash(hash: string): Promise<TokenRecord | undefined> {
     return guarded(async () => {
-      const id = await this.redis.hget(this.keys.tokenHashes, hash);
-      const json = id === null ? null : await this.redis.hget(this.keys.tokens, id);
+      const json = await this.redis.hget(this.keys.tokenHashes, hash);
       return json === null ? undefined : parse<TokenRecord>(json);
     });
   }

@@ -60,7 +60,8 @@ export class RedisStore implements ActivityStore {
     this.logger = options.logger ?? silent;
     this.keys = new Keys(options.keyPrefix ?? 'activityd:');
     this.eventLogSize = options.eventLogSize ?? 10_000;
-    this.redis = connect({ url, commandTimeoutMs, logger: this.logger, name: 'activityd' });
+    // Requests in flight at once share round trips: their commands of one turn go out as one write.
+    this.redis = connect({ url, commandTimeoutMs, logger: this.logger, name: 'activityd', autoPipelining: true });
     // The blocking read holds its connection for seconds: it gets its own, with no command timeout.
     const readerConnection = connect({ url, commandTimeoutMs: undefined, logger: this.logger, name: 'activityd-events' });
     this.reader = new EventReader(readerConnection, this.keys.events, this.logger);

@@ -226,9 +226,10 @@ export class AccessService {
 
   private async byToken(token: string): Promise<Principal> {
     const record = token ? await this.store.tokenByHash(tokenHash(token)) : undefined;
-    const user = record && (await this.store.getUser(record.userId));
+    // The user and the group tree together: one round trip to a shared store, not two.
+    const [user, groups] = record ? await Promise.all([this.store.getUser(record.userId), this.store.listGroups()]) : [];
     if (!record || !user) throw new UnauthenticatedError('invalid or revoked token');
-    return this.principal(user, record.scopes, record.service, user.admin && record.scopes.includes('admin'));
+    return this.principal(user, record.scopes, record.service, user.admin && record.scopes.includes('admin'), groups);
   }
 
   private async bySignature(headers: SignedHeaders, request: SignedRequest): Promise<Principal> {
@@ -257,13 +258,13 @@ export class AccessService {
     return this.principal(user, [...DEFAULT_SCOPES], false, false);
   }
 
-  private async principal(user: UserRecord, scopes: Scope[], service: boolean, admin: boolean): Promise<Principal> {
+  private async principal(user: UserRecord, scopes: Scope[], service: boolean, admin: boolean, groups?: GroupRecord[]): Promise<Principal> {
     return {
       userId: user.id,
       admin,
       scopes: admin ? scopes : scopes.filter((s) => s !== 'admin'),
       groups: user.groups,
-      visibleGroups: groupsAtOrBelow(user.groups, await this.store.listGroups()),
+      visibleGroups: groupsAtOrBelow(user.groups, groups ?? (await this.store.listGroups())),
       service,
     };
   }
