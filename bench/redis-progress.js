@@ -8,7 +8,8 @@
 //
 //   npm run bench:redis                    # builds, then runs this with the defaults
 //   node bench/redis-progress.js [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256]
-//        [--redis redis://HOST:PORT] [--json]
+//        [--redis redis://HOST:PORT] [--cpu-prof DIR] [--json]
+//   --cpu-prof DIR profiles each activityd server child (summarise with bench/lib/http-progress-profile.js)
 //
 // Redis: its own redis-server on a random port (no persistence) unless --redis names one, so INFO
 // cpu counts only this run's work. BullMQ is a benchmark-only dependency in bench/package.json,
@@ -41,6 +42,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     activities: { type: 'string', default: '256' },
     redis: { type: 'string' },
+    'cpu-prof': { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -163,6 +165,7 @@ async function runBullmq(url, redis) {
 /** The activityd server child of bench/http-progress.js, with the store this run asks for. */
 async function startServer(store, url, token) {
   const child = fork(here('./lib/http-progress-activityd-server.js'), [], {
+    execArgv: flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', flags['cpu-prof'], '--cpu-prof-name', `activityd-${store}-${Date.now()}.cpuprofile`] : [],
     env: { ...process.env, BENCH_SUBSCRIBER: 'ws', BENCH_STORE: store, BENCH_REDIS_URL: url, BENCH_REDIS_PREFIX: `bench-activityd-${randomUUID()}:`, ACTIVITYD_ADMIN_TOKEN: token },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -10,13 +10,13 @@ import type { Keys } from './keys.js';
 export async function fetchActivities(redis: Redis, keys: Keys, ids: readonly string[]): Promise<StoredActivity[]> {
   if (ids.length === 0) return [];
   const pipeline = redis.pipeline();
-  for (const id of ids) pipeline.hmget(keys.activity(id), 'doc', 'seq');
+  for (const id of ids) pipeline.hmget(keys.activity(id), 'doc', 'seq', 'runner');
   const replies = (await pipeline.exec()) ?? [];
   const out: StoredActivity[] = [];
   for (const [error, value] of replies) {
     if (error) throw error;
-    const [doc, seq] = value as [string | null, string | null];
-    if (doc !== null && seq !== null) out.push(decodeActivity(doc, seq));
+    const [doc, seq, runner] = value as [string | null, string | null, string | null];
+    if (doc !== null && seq !== null) out.push(decodeActivity(doc, seq, runner ?? ''));
   }
   return out;
 }

@@ -6,7 +6,7 @@ import {
   type ActivityPage, type ActivityQuery, type ActivityStore, type ActivityWrite, type Logger,
   type StoredActivity, type StoredChange, type StoredIndexEntry,
 } from '@activityd/core';
-import { publicPrefix, storedDoc } from './activity-codec.js';
+import { publicPrefix } from './activity-codec.js';
 import { connect } from './connection.js';
 import { EventReader } from './event-reader.js';
 import { fetchActivities } from './fetch-activities.js';
@@ -93,7 +93,7 @@ export class RedisStore implements ActivityStore {
   async write(change: ActivityWrite): Promise<ActivityEvent | null> {
     const a = change.activity;
     const seq = await guarded(() => this.scripts.write(
-      this.prefix, a.id, change.expectSeq ?? '', change.type, storedDoc(a), publicPrefix(a), a.state, a.runner ?? '',
+      this.prefix, a.id, change.expectSeq ?? '', change.type, publicPrefix(a), a.state, a.runner ?? '',
       listMember(a), a.parentId ?? '', a.leaseExpiresAt ?? '', a.endedAt ?? '', a.updatedAt, this.eventLogSize,
     )) as number | null;
     if (seq === null) return null;

@@ -3,10 +3,13 @@
 -- the bounded stream under the explicit id <seq>-0 (so resuming by seq is an XRANGE).
 -- Returns the new seq, or false when the condition failed (nothing changed).
 --
+-- The stored document is the public activity without seq (sent once, for both the hash and the
+-- event); seq and runner are hash fields of their own.
+--
 -- ARGV: 1 key prefix, 2 id, 3 expected seq ('' = must not exist), 4 event type,
---       5 stored document (JSON, without seq), 6 public activity JSON without its closing brace,
---       7 state, 8 runner ('' = remote), 9 list key (padded createdAt:id), 10 parentId (''),
---       11 leaseExpiresAt (''), 12 endedAt (''), 13 event time, 14 stream MAXLEN
+--       5 public activity JSON without seq and without its closing brace,
+--       6 state, 7 runner ('' = remote), 8 list key (padded createdAt:id), 9 parentId (''),
+--       10 leaseExpiresAt (''), 11 endedAt (''), 12 event time, 13 stream MAXLEN
 local p, id, expect = ARGV[1], ARGV[2], ARGV[3]
 local key = p .. 'a:' .. id
 local cur = redis.call('HMGET', key, 'seq', 'state', 'runner', 'lex')
@@ -16,7 +19,7 @@ elseif cur[1] ~= expect then
   return false
 end
 
-local state, runner, lex, parent = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local state, runner, lex, parent = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local seq = redis.call('INCR', p .. 'seq')
 
 if cur[1] then
@@ -29,8 +32,8 @@ end
 redis.call('ZADD', p .. 'state:' .. state, 0, lex)
 
 local running = state == 'running'
-if running and runner == '' and ARGV[11] ~= '' then
-  redis.call('ZADD', p .. 'lease', ARGV[11], id)
+if running and runner == '' and ARGV[10] ~= '' then
+  redis.call('ZADD', p .. 'lease', ARGV[10], id)
 else
   redis.call('ZREM', p .. 'lease', id)
 end
@@ -45,9 +48,9 @@ if running and runner ~= '' then
 elseif runner ~= '' and redis.call('SCARD', p .. 'inproc:' .. runner) == 0 then
   redis.call('SREM', p .. 'runners', runner)
 end
-if ARGV[12] ~= '' then redis.call('ZADD', p .. 'ended', ARGV[12], id) end
+if ARGV[11] ~= '' then redis.call('ZADD', p .. 'ended', ARGV[11], id) end
 
-redis.call('HSET', key, 'doc', ARGV[5], 'seq', seq, 'state', state, 'runner', runner, 'lex', lex, 'parent', parent)
-local event = '{"seq":' .. seq .. ',"type":"' .. ARGV[4] .. '","at":' .. ARGV[13] .. ',"activity":' .. ARGV[6] .. ',"seq":' .. seq .. '}}'
-redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[14], seq .. '-0', 'e', event)
+redis.call('HSET', key, 'doc', ARGV[5] .. '}', 'seq', seq, 'state', state, 'runner', runner, 'lex', lex, 'parent', parent)
+local event = '{"seq":' .. seq .. ',"type":"' .. ARGV[4] .. '","at":' .. ARGV[12] .. ',"activity":' .. ARGV[5] .. ',"seq":' .. seq .. '}}'
+redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[13], seq .. '-0', 'e', event)
 return seq
