@@ -2,7 +2,6 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { ActivityHub, MemoryStore, type ActivityStore, type Logger } from '@activityd/core';
 import { SqliteStore } from '@activityd/core/sqlite';
-import { RedisStore } from '@activityd/redis';
 import { buildServer, createLogger } from '@activityd/server';
 import { loadServerKey, loadSharedServerKey } from './server-key.js';
 import type { ServeConfig } from './config.js';
@@ -18,10 +17,13 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** The store a config asks for. */
-export function openStore(config: Pick<ServeConfig, 'store' | 'dataDir' | 'redis' | 'redisPrefix'>, logger?: Logger): ActivityStore {
+/** The store a config asks for. The Redis driver is loaded only when asked for. */
+export async function openStore(config: Pick<ServeConfig, 'store' | 'dataDir' | 'redis' | 'redisPrefix'>, logger?: Logger): Promise<ActivityStore> {
   if (config.store === 'memory') return new MemoryStore();
-  if (config.store === 'redis') return new RedisStore({ url: config.redis, keyPrefix: config.redisPrefix, ...(logger ? { logger } : {}) });
+  if (config.store === 'redis') {
+    const { RedisStore } = await import('@activityd/redis');
+    return new RedisStore({ url: config.redis, keyPrefix: config.redisPrefix, ...(logger ? { logger } : {}) });
+  }
   return new SqliteStore({ filename: join(config.dataDir, 'activityd.db') });
 }
 
@@ -46,7 +48,7 @@ function redactUrl(url: string): string {
 /** Starts `activityd serve` and prints where it listens (and, once, the admin token). */
 export async function serve(config: ServeConfig, out: (line: string) => void): Promise<Running> {
   const logger = createLogger(config.logLevel);
-  const store = openStore(config, logger);
+  const store = await openStore(config, logger);
   let serverKey: Buffer;
   if (config.store === 'redis') {
     await store.open();
