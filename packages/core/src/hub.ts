@@ -80,7 +80,7 @@ export class ActivityHub {
     const nodes = this.options.store.nodes;
     this.nodeWatch = nodes ? new NodeWatch({
       nodes, nodeId: this.options.nodeId, timeoutMs: this.options.nodeTimeoutMs,
-      runsHere: (id) => this.work.has(id), interrupt: (id) => this.interrupt(id),
+      runsHere: (id) => this.work.has(id), interrupt: (id) => this.interrupt(id), now: () => this.now(),
     }) : null;
   }
 

@@ -11,6 +11,8 @@ export interface NodeWatchDeps {
   runsHere: (id: string) => boolean;
   /** Ends an activity as failed/`interrupted` if it is still running (a CAS write: once, whoever tries). */
   interrupt: (id: string) => Promise<void>;
+  /** The hub's clock. */
+  now: () => number;
 }
 
 /** At most this many activities of one dead node are interrupted per check. */
@@ -21,26 +23,39 @@ const CHUNK = 500;
  * finish, so any node that notices ends it as `interrupted`. Each node renews its own mark; every
  * node checks the others. Ending goes through the CAS write, so however many nodes notice at
  * once, each activity ends exactly once.
+ *
+ * A node judges others only after renewing its own mark without a failure for a whole timeout:
+ * after a Redis outage every mark may have lapsed, and a node that checked first would otherwise
+ * take live nodes, which had no chance to renew yet, for dead ones.
  */
 export class NodeWatch {
+  /** Since when this node's beats have all succeeded; `null` after a failed one. */
+  private healthySince: number | null = null;
+
   constructor(private readonly deps: NodeWatchDeps) {}
 
   /** Renews this node's mark. */
-  beat(): Promise<void> {
-    return this.deps.nodes.beat(this.deps.nodeId, this.deps.timeoutMs);
+  async beat(): Promise<void> {
+    try {
+      await this.deps.nodes.beat(this.deps.nodeId, this.deps.timeoutMs);
+      this.healthySince ??= this.deps.now();
+    } catch (error) {
+      this.healthySince = null;
+      throw error;
+    }
   }
 
   /**
-   * At start: this node's own work left from a previous life under the same id (nothing runs
-   * here yet), and the work of every dead node.
+   * At start: this node's own work left from a previous life under the same id (nothing runs here
+   * yet). Other nodes' work waits for `check`, once this node has been up for a timeout.
    */
-  async recover(): Promise<void> {
-    await this.interruptOn(this.deps.nodeId);
-    await this.check();
+  recover(): Promise<void> {
+    return this.interruptOn(this.deps.nodeId);
   }
 
   /** Interrupts the work of every node whose mark lapsed. This node never counts itself dead. */
   async check(): Promise<void> {
+    if (this.healthySince === null || this.deps.now() - this.healthySince < this.deps.timeoutMs) return;
     for (const node of await this.deps.nodes.deadRunners()) {
       if (node !== this.deps.nodeId) await this.interruptOn(node);
     }

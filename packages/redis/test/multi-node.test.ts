@@ -97,6 +97,28 @@ describe.runIf(available)('hubs on one Redis', () => {
     expect(await nodes[2]!.hub.get(living.activity.id, SYSTEM)).toMatchObject({ state: 'running' });
   });
 
+  it('a node judges other nodes only after renewing its own mark for a whole timeout', async () => {
+    const fixture = redisFixture();
+    cleanups.push(fixture.cleanup);
+    // Work of a node with no mark, as every node looks right after a long Redis outage.
+    const other = fixture.make();
+    await other.open();
+    const orphan = await other.write({ type: 'activity.started', activity: newActivity({ type: 'upload' }, Date.now(), null, 'quiet-node'), expectSeq: null });
+    const hub = new ActivityHub({ store: fixture.make(), nodeId: 'fresh', nodeTimeoutMs: 600 });
+    const started = Date.now();
+    await hub.start();
+    cleanups.push(() => hub.stop());
+    await sleep(250);
+    expect(await hub.get(orphan!.activity.id, SYSTEM)).toMatchObject({ state: 'running' });
+    let ended = await hub.get(orphan!.activity.id, SYSTEM);
+    for (let i = 0; i < 100 && ended.state === 'running'; i++) {
+      await sleep(20);
+      ended = await hub.get(orphan!.activity.id, SYSTEM);
+    }
+    expect(ended).toMatchObject({ state: 'failed', error: { code: 'interrupted' } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+  });
+
   it('a node that stops cleanly leaves its unfinished work to be interrupted by the others', async () => {
     const { nodes: [a, b] } = await cluster(2, { nodeTimeoutMs: 300 });
     const { activity } = await a!.hub.run({ type: 'upload' }, () => new Promise(() => {}));
