@@ -119,6 +119,18 @@ describe.runIf(available)('hubs on one Redis', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
   });
 
+  it('a node restarting under the same id interrupts its own old work and changes no lease', async () => {
+    const { fixture, nodes: [a, b] } = await cluster(2, { leaseMs: 60_000 });
+    const remote = await b!.hub.create({ type: 'upload' }, SYSTEM);
+    const { activity: local } = await a!.hub.run({ type: 'upload' }, () => new Promise(() => {}));
+    await a!.hub.stop();
+    const again = new ActivityHub({ store: fixture.make(), nodeId: 'node-0', leaseMs: 60_000 });
+    await again.start();
+    cleanups.push(() => again.stop());
+    expect(await again.get(local.id, SYSTEM)).toMatchObject({ state: 'failed', error: { code: 'interrupted' } });
+    expect(await again.get(remote.id, SYSTEM)).toEqual(remote);
+  });
+
   it('a node that stops cleanly leaves its unfinished work to be interrupted by the others', async () => {
     const { nodes: [a, b] } = await cluster(2, { nodeTimeoutMs: 300 });
     const { activity } = await a!.hub.run({ type: 'upload' }, () => new Promise(() => {}));
