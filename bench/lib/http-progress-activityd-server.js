@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import process from 'node:process';
 import { ActivityHub, MemoryStore } from '@activityd/core';
 import { SqliteStore } from '@activityd/core/sqlite';
+import { RedisStore } from '@activityd/redis';
 import { buildServer, createLogger } from '@activityd/server';
 import { setInterval, clearInterval } from 'node:timers';
 import { serveIpc } from './http-progress-ipc.js';
@@ -21,7 +22,10 @@ if (!token) throw new Error('ACTIVITYD_ADMIN_TOKEN must be set');
 const dataDir = mkdtempSync(join(tmpdir(), 'activityd-bench-'));
 const logger = createLogger('warn');
 // BENCH_STORE=memory is for diagnosis only: how much of the cost per update is SQLite.
-const store = process.env.BENCH_STORE === 'memory' ? new MemoryStore() : new SqliteStore({ filename: join(dataDir, 'activityd.db') });
+// BENCH_STORE=redis (bench/redis-progress.js): Redis mode, on BENCH_REDIS_URL under BENCH_REDIS_PREFIX.
+const store = process.env.BENCH_STORE === 'memory' ? new MemoryStore()
+  : process.env.BENCH_STORE === 'redis' ? new RedisStore({ url: process.env.BENCH_REDIS_URL, keyPrefix: process.env.BENCH_REDIS_PREFIX, logger })
+    : new SqliteStore({ filename: join(dataDir, 'activityd.db') });
 const hub = new ActivityHub({ store, logger });
 await hub.start();
 await hub.access.bootstrap(token);

@@ -9,6 +9,12 @@ export interface ServeConfig {
   dataDir: string;
   store: 'sqlite' | 'memory' | 'redis';
   redis: string | undefined;
+  /** Prefix of every Redis key, so several installations can share one Redis. */
+  redisPrefix: string;
+  /** This process's id among the nodes sharing a Redis (default: random per process). */
+  nodeId: string | undefined;
+  /** A node not heard from for this long is dead; the others interrupt its in-process work. */
+  nodeTimeoutMs: number | undefined;
   leaseMs: number | undefined;
   heartbeatMs: number | undefined;
   retentionMs: number;
@@ -24,6 +30,9 @@ const FLAGS = {
   'data-dir': { type: 'string' },
   store: { type: 'string' },
   redis: { type: 'string' },
+  'redis-prefix': { type: 'string' },
+  'node-id': { type: 'string' },
+  'node-timeout': { type: 'string' },
   'lease-timeout': { type: 'string' },
   'heartbeat-interval': { type: 'string' },
   retention: { type: 'string' },
@@ -39,7 +48,10 @@ export const SERVE_USAGE = `Options (each also as ACTIVITYD_<NAME>, e.g. ACTIVIT
   --host 127.0.0.1            address to listen on
   --data-dir ./.activityd     where the SQLite file lives
   --store sqlite|memory       where activities are kept (demo: memory unless --data-dir)
-  --redis redis://...         share state with other nodes (not in this version yet)
+  --redis redis://...         share state with other nodes on one Redis (selects --store redis)
+  --redis-prefix activityd:   prefix of every Redis key (several installations on one Redis)
+  --node-id ID                this node's id among the nodes (default: random per process)
+  --node-timeout 10s          a node silent this long is dead; others interrupt its in-process work
   --lease-timeout 90s         a remote activity with no update for this long expires
   --heartbeat-interval 30s    how often remote reporters should update (default min(30s, lease/3))
   --retention 24h             how long ended activities stay listable
@@ -62,6 +74,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv, default
   const dataDir = pick('data-dir');
   const store = (pick('store') ?? (redis ? 'redis' : dataDir || !defaults.store ? 'sqlite' : defaults.store));
   if (store !== 'sqlite' && store !== 'memory' && store !== 'redis') throw new Error(`--store: '${store}' is not one of sqlite, memory, redis`);
+  if (store === 'redis' && !redis) throw new Error('--store redis needs --redis redis://host:port');
   const duration = (flag: keyof typeof FLAGS) => {
     const text = pick(flag);
     return text === undefined ? undefined : parseDuration(text, `--${flag}`);
@@ -73,6 +86,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv, default
     dataDir: resolve(dataDir ?? '.activityd'),
     store,
     redis,
+    redisPrefix: pick('redis-prefix') ?? 'activityd:',
+    nodeId: pick('node-id'),
+    nodeTimeoutMs: duration('node-timeout'),
     leaseMs: duration('lease-timeout'),
     heartbeatMs: duration('heartbeat-interval'),
     retentionMs: duration('retention') ?? 24 * 3_600_000,

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { ActivityHub, MemoryStore, type ActivityStore } from '@activityd/core';
+import { ActivityHub, MemoryStore, type ActivityStore, type Logger } from '@activityd/core';
 import { SqliteStore } from '@activityd/core/sqlite';
 import { buildServer, createLogger } from '@activityd/server';
 import { DASHBOARD_DIR } from '@activityd/dashboard';
-import { loadServerKey } from './server-key.js';
+import { loadServerKey, loadSharedServerKey } from './server-key.js';
 import type { ServeConfig } from './config.js';
 
 /** How long a drain waits for requests in flight before cutting connections. */
@@ -18,22 +18,51 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** The store a config asks for. */
-export function openStore(config: Pick<ServeConfig, 'store' | 'dataDir' | 'redis'>): ActivityStore {
+/** The store a config asks for. The Redis driver is loaded only when asked for. */
+export async function openStore(config: Pick<ServeConfig, 'store' | 'dataDir' | 'redis' | 'redisPrefix'>, logger?: Logger): Promise<ActivityStore> {
   if (config.store === 'memory') return new MemoryStore();
-  if (config.store === 'redis') throw new Error('the Redis store is not available in this version of activityd; use --store sqlite');
+  if (config.store === 'redis') {
+    const { RedisStore } = await import('@activityd/redis');
+    return new RedisStore({ url: config.redis, keyPrefix: config.redisPrefix, ...(logger ? { logger } : {}) });
+  }
   return new SqliteStore({ filename: join(config.dataDir, 'activityd.db') });
+}
+
+/** Where the store keeps its data, for the listening line. */
+function storeLabel(config: ServeConfig): string {
+  if (config.store === 'memory') return 'memory';
+  if (config.store === 'redis') return `redis ${redactUrl(config.redis ?? '')} ${config.redisPrefix}`;
+  return config.dataDir;
+}
+
+/** A Redis URL without its password, for logs. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'redis';
+  }
 }
 
 /** Starts `activityd serve` and prints where it listens (and, once, the admin token). */
 export async function serve(config: ServeConfig, out: (line: string) => void): Promise<Running> {
   const logger = createLogger(config.logLevel);
-  const store = openStore(config);
+  const store = await openStore(config, logger);
+  let serverKey: Buffer;
+  if (config.store === 'redis') {
+    await store.open();
+    serverKey = await loadSharedServerKey(store, process.env);
+  } else {
+    serverKey = loadServerKey(config.store === 'memory' ? null : config.dataDir, process.env);
+  }
   const hub = new ActivityHub({
-    store, logger, retentionMs: config.retentionMs, feedRetentionMs: config.feedRetentionMs,
-    serverKey: loadServerKey(config.store === 'memory' ? null : config.dataDir, process.env),
+    store, logger, retentionMs: config.retentionMs, feedRetentionMs: config.feedRetentionMs, serverKey,
     ...(config.leaseMs !== undefined ? { leaseMs: config.leaseMs } : {}),
     ...(config.heartbeatMs !== undefined ? { heartbeatMs: config.heartbeatMs } : {}),
+    ...(config.nodeId !== undefined ? { nodeId: config.nodeId } : {}),
+    ...(config.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: config.nodeTimeoutMs } : {}),
   });
   await hub.start();
   const { created } = await hub.access.bootstrap(config.adminToken);
@@ -51,7 +80,7 @@ export async function serve(config: ServeConfig, out: (line: string) => void): P
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}/`;
   // One write, so whoever reads the listening line has the token line too.
-  const lines = [`activityd listening on ${url} (store: ${config.store === 'memory' ? 'memory' : config.dataDir})`];
+  const lines = [`activityd listening on ${url} (store: ${storeLabel(config)}, node: ${hub.options.nodeId})`];
   if (created) {
     lines.push(`admin token (shown once, keep it): ${created}`);
     // One click for a newcomer: the dashboard signs in with it once and drops it from the address bar.

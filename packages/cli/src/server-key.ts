@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ActivityStore } from '@activityd/core';
 
 /**
  * The key access secrets are derived from: `ACTIVITYD_SERVER_KEY` (64 hex digits), else
@@ -8,11 +9,8 @@ import { join } from 'node:path';
  * memory store — a random key that lives as long as the process.
  */
 export function loadServerKey(dataDir: string | null, env: NodeJS.ProcessEnv): Buffer {
-  const fromEnv = env.ACTIVITYD_SERVER_KEY;
-  if (fromEnv) {
-    if (!/^[0-9a-f]{64}$/i.test(fromEnv)) throw new Error('ACTIVITYD_SERVER_KEY must be 64 hex digits (32 bytes)');
-    return Buffer.from(fromEnv, 'hex');
-  }
+  const fromEnv = serverKeyFromEnv(env);
+  if (fromEnv) return fromEnv;
   if (dataDir === null) return randomBytes(32);
   const file = join(dataDir, 'server.key');
   mkdirSync(dataDir, { recursive: true });
@@ -30,4 +28,21 @@ export function loadServerKey(dataDir: string | null, env: NodeJS.ProcessEnv): B
   const text = readFileSync(file, 'utf8').trim();
   if (!/^[0-9a-f]{64}$/i.test(text)) throw new Error(`${file} is not a server key (64 hex digits); restore it, or remove it to make a new one (every access secret changes)`);
   return Buffer.from(text, 'hex');
+}
+
+function serverKeyFromEnv(env: NodeJS.ProcessEnv): Buffer | undefined {
+  const fromEnv = env.ACTIVITYD_SERVER_KEY;
+  if (!fromEnv) return undefined;
+  if (!/^[0-9a-f]{64}$/i.test(fromEnv)) throw new Error('ACTIVITYD_SERVER_KEY must be 64 hex digits (32 bytes)');
+  return Buffer.from(fromEnv, 'hex');
+}
+
+/**
+ * The server key of nodes sharing a store: `ACTIVITYD_SERVER_KEY`, else the one kept in the store,
+ * which the first node to start creates atomically — so an access key's secret works on every node.
+ */
+export async function loadSharedServerKey(store: ActivityStore, env: NodeJS.ProcessEnv): Promise<Buffer> {
+  const fromEnv = serverKeyFromEnv(env);
+  if (fromEnv) return fromEnv;
+  return Buffer.from(await store.setMetaOnce('server-key', randomBytes(32).toString('hex')), 'hex');
 }

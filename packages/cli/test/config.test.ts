@@ -26,6 +26,15 @@ describe('serve configuration', () => {
     expect(parseServeConfig(['--data-dir', '/tmp/x'], {}, { store: 'memory' }).store).toBe('sqlite');
   });
 
+  it('takes the Redis URL, key prefix, node id and node timeout from flags or ACTIVITYD_* env', () => {
+    expect(parseServeConfig(['--redis', 'redis://r:6379', '--redis-prefix', 'x:', '--node-id', 'a', '--node-timeout', '3s'], {}))
+      .toMatchObject({ store: 'redis', redis: 'redis://r:6379', redisPrefix: 'x:', nodeId: 'a', nodeTimeoutMs: 3_000 });
+    expect(parseServeConfig([], { ACTIVITYD_REDIS: 'redis://r:6379', ACTIVITYD_REDIS_PREFIX: 'y:', ACTIVITYD_NODE_ID: 'b' }))
+      .toMatchObject({ store: 'redis', redis: 'redis://r:6379', redisPrefix: 'y:', nodeId: 'b', nodeTimeoutMs: undefined });
+    expect(parseServeConfig([], {})).toMatchObject({ redisPrefix: 'activityd:', nodeId: undefined });
+    expect(() => parseServeConfig(['--store', 'redis'], {})).toThrow(/--redis/);
+  });
+
   it('refuses what cannot work, saying which flag', () => {
     expect(() => parseServeConfig(['--port', '70000'], {})).toThrow(/--port/);
     expect(() => parseServeConfig(['--store', 'postgres'], {})).toThrow(/--store/);

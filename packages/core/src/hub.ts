@@ -15,6 +15,7 @@ import { Timers } from './timers.js';
 import { StreamRegistry } from './stream/stream-registry.js';
 import { AccessService } from './access/access-service.js';
 import { ChangeFeed } from './feed/change-feed.js';
+import { NodeWatch } from './node-watch.js';
 
 /** What {@link ActivityHub.run} returns once the activity has started. */
 export interface RunHandle {
@@ -63,6 +64,8 @@ export class ActivityHub {
   /** Parents whose progress is due to be recomputed; many child events in one turn cost one roll-up. */
   private readonly rollUps = new Set<string>();
   private timers: Timers | null = null;
+  /** Node liveness, with a store several nodes share. */
+  private readonly nodeWatch: NodeWatch | null;
   private unsubscribe: (() => void) | null = null;
   private started = false;
 
@@ -74,6 +77,11 @@ export class ActivityHub {
       store: this.options.store, clock: this.options.clock, logger: this.options.logger,
       onChange: (listener) => this.on('change.model', (e) => listener(e.change)),
     });
+    const nodes = this.options.store.nodes;
+    this.nodeWatch = nodes ? new NodeWatch({
+      nodes, nodeId: this.options.nodeId, timeoutMs: this.options.nodeTimeoutMs,
+      runsHere: (id) => this.work.has(id), interrupt: (id) => this.interrupt(id), now: () => this.now(),
+    }) : null;
   }
 
   private get store() {
@@ -84,14 +92,25 @@ export class ActivityHub {
     return this.options.clock.now();
   }
 
-  /** Opens the store, ends in-process work a previous process left running, and starts the lease and retention loops. */
+  /**
+   * Opens the store, ends in-process work a previous process (or, on a shared store, a dead node)
+   * left running, and starts the lease, retention and node liveness loops.
+   */
   async start(): Promise<void> {
     if (this.started) return;
     await this.store.open();
-    this.unsubscribe = this.store.subscribe((event) => this.dispatch(event));
+    this.unsubscribe = this.store.subscribe((event) => this.dispatch(event), () => this.streams.closeAll('lost the shared store\'s event stream; reconnect to resume'));
     this.started = true;
-    await this.recover();
     const timers = new Timers(this.options.clock, (error) => this.options.logger.warn({ err: error }, 'background job failed'));
+    if (this.nodeWatch) {
+      const watch = this.nodeWatch;
+      await watch.beat();
+      await watch.recover();
+      timers.every(this.options.nodeBeatMs, () => watch.beat());
+      timers.every(this.options.nodeCheckMs, () => watch.check());
+    } else {
+      await this.recover();
+    }
     timers.every(this.options.leaseCheckMs, () => this.expireLapsed());
     timers.every(this.options.retentionCheckMs, () => this.purgeEnded());
     timers.every(this.options.feedCheckMs, () => this.changes.purge(this.options.feedRetentionMs));
@@ -105,6 +124,7 @@ export class ActivityHub {
     this.streams.closeAll();
     this.timers?.clear();
     await this.changes.close();
+    await this.nodeWatch?.leave().catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not remove this node\'s liveness mark'));
     this.unsubscribe?.();
     await this.store.close();
   }
@@ -357,8 +377,11 @@ export class ActivityHub {
       this.fanouts.get('event')?.emit(event);
       return;
     }
-    if (event.type === 'activity.ended' && event.activity.state === 'cancelled') {
-      this.work.get(event.activity.id)?.abort(new CancelledSignal(event.activity.error?.message ?? 'cancelled'));
+    const work = this.work.get(event.activity.id);
+    if (work && event.type === 'activity.ended' && event.activity.state === 'cancelled') {
+      // Logged: with several nodes, this line shows which node stopped the work.
+      this.options.logger.info({ id: event.activity.id, nodeId: this.options.nodeId }, 'cancelled: aborting in-process work');
+      work.abort(new CancelledSignal(event.activity.error?.message ?? 'cancelled'));
     }
     this.fanouts.get(event.type)?.emit(event);
     this.fanouts.get('event')?.emit(event);
@@ -386,13 +409,13 @@ export class ActivityHub {
     }
   }
 
-  /** In-process work of a dead process can never finish: end it as failed/interrupted. Remote leases restart now. */
+  /**
+   * A store this process owns: in-process work of the previous process can never finish, so it
+   * ends as failed/interrupted; remote leases restart now (nobody watched them meanwhile).
+   */
   private async recover(): Promise<void> {
-    const interrupted = { code: 'interrupted', message: 'the process running this activity stopped' };
     for (const a of await this.store.runningInProcess(100_000)) {
-      if (this.work.has(a.id)) continue;
-      await this.mutate(a.id, SYSTEM, 'activity.ended', (cur) =>
-        cur.state === 'running' ? applyEnd(cur, { state: 'failed', error: interrupted }, this.now()) : null);
+      if (!this.work.has(a.id)) await this.interrupt(a.id);
     }
     let after: string | undefined;
     for (;;) {
@@ -403,6 +426,13 @@ export class ActivityHub {
       if (batch.length < CHUNK) break;
       after = batch.at(-1)!.id;
     }
+  }
+
+  /** Ends in-process work whose process is gone as failed/`interrupted`; nothing if it already ended. */
+  private async interrupt(id: string): Promise<void> {
+    const interrupted = { code: 'interrupted', message: 'the process running this activity stopped' };
+    await this.mutate(id, SYSTEM, 'activity.ended', (cur) =>
+      cur.state === 'running' ? applyEnd(cur, { state: 'failed', error: interrupted }, this.now()) : null);
   }
 
   private async expireLapsed(): Promise<void> {

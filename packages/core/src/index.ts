@@ -26,8 +26,8 @@ export {
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { statesOf, isStateFilter } from './state-filter.js';
 export {
-  matchesQuery, typeMatches, encodeCursor, decodeCursor,
-  type ActivityStore, type ActivityQuery, type ActivityPage, type ActivityWrite,
+  matchesQuery, typeMatches, encodeCursor, decodeCursor, compareNewestFirst,
+  type ActivityStore, type ActivityQuery, type ActivityPage, type ActivityWrite, type NodeLiveness,
 } from './store.js';
 export { StreamRegistry } from './stream/stream-registry.js';
 export { Subscription } from './stream/subscription.js';
@@ -39,4 +39,5 @@ export {
 export { ChangeFeed, FEED_VIEWS, type FeedRead, type FeedView } from './feed/change-feed.js';
 export { IndexBatcher, type IndexBatch, type IndexBatcherOptions } from './feed/index-batcher.js';
 export { mergeIndexEntry, MAX_FEED_BATCH, type ChangeInput, type IndexInput } from './feed/feed-rules.js';
-export type { StoredChange, StoredIndexEntry } from './feed/feed-types.js';
+export { indexKey, publicChange, publicIndexEntry, type StoredChange, type StoredIndexEntry } from './feed/feed-types.js';
+export { EventFanout } from './event-fanout.js';

@@ -26,6 +26,11 @@ export interface HubOptions {
   feedRetentionMs?: number;
   /** This process's id among nodes sharing a store (default a random UUID). */
   nodeId?: string;
+  /**
+   * With a shared store: a node whose liveness mark was not renewed for this long is dead, and the
+   * others end its in-process work as `interrupted` (default 10 s).
+   */
+  nodeTimeoutMs?: number;
   /** Default: silent. */
   logger?: Logger;
   /** Derives the secrets of access keys; keep it stable across restarts (default: random per process). */
@@ -43,6 +48,7 @@ export interface ResolvedHubOptions {
   retentionMs: number;
   feedRetentionMs: number;
   nodeId: string;
+  nodeTimeoutMs: number;
   logger: Logger;
   /** How often lapsed leases are looked for: min(1 s, lease / 4). */
   leaseCheckMs: number;
@@ -50,6 +56,10 @@ export interface ResolvedHubOptions {
   retentionCheckMs: number;
   /** How often feed retention runs: min(1 s, feed retention / 10). */
   feedCheckMs: number;
+  /** How often a node renews its liveness mark: node timeout / 3. */
+  nodeBeatMs: number;
+  /** How often a node looks for dead nodes' work: min(1 s, node timeout / 4). */
+  nodeCheckMs: number;
 }
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
@@ -60,7 +70,8 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
   const retentionMs = options.retentionMs ?? 24 * 3_600_000;
   const feedRetentionMs = options.feedRetentionMs ?? 60_000;
   const heartbeatMs = options.heartbeatMs ?? Math.min(30_000, Math.floor(leaseMs / 3));
-  for (const [name, value] of Object.entries({ leaseMs, heartbeatMs, retentionMs, feedRetentionMs })) {
+  const nodeTimeoutMs = options.nodeTimeoutMs ?? 10_000;
+  for (const [name, value] of Object.entries({ leaseMs, heartbeatMs, retentionMs, feedRetentionMs, nodeTimeoutMs })) {
     if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of milliseconds`);
   }
   if (heartbeatMs >= leaseMs) throw new RangeError(`heartbeat (${heartbeatMs} ms) must be shorter than the lease (${leaseMs} ms)`);
@@ -72,9 +83,12 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     retentionMs,
     feedRetentionMs,
     nodeId: options.nodeId ?? randomUUID(),
+    nodeTimeoutMs,
     logger: options.logger ?? silent,
     leaseCheckMs: Math.max(1, Math.min(1_000, Math.floor(leaseMs / 4))),
     retentionCheckMs: Math.max(1, Math.min(60_000, Math.floor(retentionMs / 10))),
     feedCheckMs: Math.max(1, Math.min(1_000, Math.floor(feedRetentionMs / 10))),
+    nodeBeatMs: Math.max(1, Math.floor(nodeTimeoutMs / 3)),
+    nodeCheckMs: Math.max(1, Math.min(1_000, Math.floor(nodeTimeoutMs / 4))),
   };
 }

@@ -49,6 +49,12 @@ export interface ActivityWrite {
 export interface ActivityStore {
   /** Users, groups, tokens, keys and presence, kept beside the activities (usable once open). */
   readonly access: AccessStore;
+  /**
+   * Which nodes are alive, for a store several processes share (Redis); absent for a store one
+   * process owns (memory, SQLite), where every in-process activity left running at start was this
+   * process's own.
+   */
+  readonly nodes?: NodeLiveness;
   /** Opens the store: creates or migrates its schema. Called once by the hub's `start()`. */
   open(): Promise<void>;
   /** Flushes and closes. */
@@ -80,8 +86,10 @@ export interface ActivityStore {
   /**
    * Calls `listener` for every committed event, in `seq` order, whichever process wrote it.
    * The store is the truth; this is the wake-up call. Returns a function that stops it.
+   * A shared store calls `onGap` when it may have missed events (its connection to the shared log
+   * broke): live subscribers must then resume by cursor.
    */
-  subscribe(listener: (event: HubEvent) => void): () => void;
+  subscribe(listener: (event: HubEvent) => void, onGap?: () => void): () => void;
   /** Stores recorded changes and appends a `change.model` event for each, all or nothing. */
   appendChanges(changes: StoredChange[]): Promise<ChangeModelEvent[]>;
   /** The index entry of a document, or `undefined`. */
@@ -103,6 +111,22 @@ export interface ActivityStore {
   setMeta(key: string, value: string): Promise<void>;
   /** Sets a named value only if it has none yet; resolves to the value now stored. */
   setMetaOnce(key: string, value: string): Promise<string>;
+}
+
+/**
+ * Node liveness of a shared store: each node renews its own mark, and any node can tell which
+ * runners of in-process work are no longer alive. What to do about them (end their work as
+ * `interrupted`, exactly once through the CAS write) is the hub's rule, not the store's.
+ */
+export interface NodeLiveness {
+  /** Marks `nodeId` alive for `ttlMs` from now, on the shared store's clock. */
+  beat(nodeId: string, ttlMs: number): Promise<void>;
+  /** Removes the mark of a node that stops cleanly. */
+  leave(nodeId: string): Promise<void>;
+  /** Ids of nodes that have running in-process activities but no live mark. */
+  deadRunners(): Promise<string[]>;
+  /** Running in-process activities of one node, at most `limit`. */
+  runningOn(nodeId: string, limit: number): Promise<StoredActivity[]>;
 }
 
 /** Matches an activity against a query's filters (not its paging). Shared by adapters that filter in memory. */

@@ -67,15 +67,22 @@ export class AccessService {
     }
     if (existing) return { created: undefined };
     const token = newToken();
-    await this.store.createToken(this.tokenRecord(BOOTSTRAP_TOKEN, admin.id, [...SCOPES], 'admin', true, token));
-    return { created: token };
+    // Nodes sharing a store may start at once: only the one whose token was stored prints it.
+    const stored = await this.store.createToken(this.tokenRecord(BOOTSTRAP_TOKEN, admin.id, [...SCOPES], 'admin', true, token));
+    return { created: stored ? token : undefined };
   }
 
   /** Makes sure the root group and an admin user exist; resolves to the first admin. */
   async ensureAdmin(): Promise<UserRecord> {
     await this.store.createGroup({ id: ROOT_GROUP, name: 'root', parentId: null, createdAt: this.clock.now() });
-    const existing = (await this.store.listUsers()).find((u) => u.admin);
-    return existing ?? this.store.createUser({ name: 'admin', groups: [ROOT_GROUP], admin: true, createdAt: this.clock.now() });
+    const firstAdmin = async () => (await this.store.listUsers()).filter((u) => u.admin).sort((a, b) => a.id - b.id)[0];
+    const existing = await firstAdmin();
+    if (existing) return existing;
+    const mine = await this.store.createUser({ name: 'admin', groups: [ROOT_GROUP], admin: true, createdAt: this.clock.now() });
+    // Another node starting at the same moment may have created one too: the lowest id wins everywhere.
+    const first = (await firstAdmin()) ?? mine;
+    if (first.id !== mine.id) await this.store.deleteUser(mine.id);
+    return first;
   }
 
   /** Replaces the bootstrap admin token and returns the new one. */
@@ -219,9 +226,10 @@ export class AccessService {
 
   private async byToken(token: string): Promise<Principal> {
     const record = token ? await this.store.tokenByHash(tokenHash(token)) : undefined;
-    const user = record && (await this.store.getUser(record.userId));
+    // The user and the group tree together: one round trip to a shared store, not two.
+    const [user, groups] = record ? await Promise.all([this.store.getUser(record.userId), this.store.listGroups()]) : [];
     if (!record || !user) throw new UnauthenticatedError('invalid or revoked token');
-    return this.principal(user, record.scopes, record.service, user.admin && record.scopes.includes('admin'));
+    return this.principal(user, record.scopes, record.service, user.admin && record.scopes.includes('admin'), groups);
   }
 
   private async bySignature(headers: SignedHeaders, request: SignedRequest): Promise<Principal> {
@@ -250,13 +258,13 @@ export class AccessService {
     return this.principal(user, [...DEFAULT_SCOPES], false, false);
   }
 
-  private async principal(user: UserRecord, scopes: Scope[], service: boolean, admin: boolean): Promise<Principal> {
+  private async principal(user: UserRecord, scopes: Scope[], service: boolean, admin: boolean, groups?: GroupRecord[]): Promise<Principal> {
     return {
       userId: user.id,
       admin,
       scopes: admin ? scopes : scopes.filter((s) => s !== 'admin'),
       groups: user.groups,
-      visibleGroups: groupsAtOrBelow(user.groups, await this.store.listGroups()),
+      visibleGroups: groupsAtOrBelow(user.groups, groups ?? (await this.store.listGroups())),
       service,
     };
   }

@@ -63,7 +63,11 @@ export interface AccessStore {
   createGroup(group: GroupRecord): Promise<boolean>;
   listGroups(): Promise<GroupRecord[]>;
   deleteGroup(id: string): Promise<boolean>;
-  createToken(token: TokenRecord): Promise<void>;
+  /**
+   * Stores a token; `false` if a token with its id exists (nothing changes). Atomic, so of two
+   * nodes starting at once only one creates the bootstrap admin token.
+   */
+  createToken(token: TokenRecord): Promise<boolean>;
   tokenByHash(hash: string): Promise<TokenRecord | undefined>;
   listTokens(): Promise<TokenRecord[]>;
   deleteToken(id: string): Promise<boolean>;

@@ -30,7 +30,11 @@ export class MemoryAccessStore implements AccessStore {
   }
   async listGroups() { return [...this.groups.values()]; }
   async deleteGroup(id: string) { return this.groups.delete(id); }
-  async createToken(token: TokenRecord) { this.tokens.set(token.id, token); }
+  async createToken(token: TokenRecord) {
+    if (this.tokens.has(token.id)) return false;
+    this.tokens.set(token.id, token);
+    return true;
+  }
   async tokenByHash(hash: string) {
     for (const t of this.tokens.values()) if (t.hash === hash) return t;
     return undefined;

@@ -51,7 +51,7 @@ export class SqliteAccessStore implements AccessStore {
   async listGroups() { return this.sql.listGroups.all().map(group); }
   async deleteGroup(id: string) { return this.sql.deleteGroup.run(id).changes > 0; }
   async createToken(t: TokenRecord) {
-    this.sql.insertToken.run(t.id, t.userId, JSON.stringify(t.scopes), t.name, t.service ? 1 : 0, t.hash, t.createdAt);
+    return this.sql.insertToken.run(t.id, t.userId, JSON.stringify(t.scopes), t.name, t.service ? 1 : 0, t.hash, t.createdAt).changes > 0;
   }
   async tokenByHash(hash: string) { const r = this.sql.tokenByHash.get(hash); return r ? token(r) : undefined; }
   async listTokens() { return this.sql.listTokens.all().map(token); }
@@ -80,7 +80,7 @@ function prepare(db: Database.Database) {
     insertGroup: db.prepare('INSERT INTO groups (id, name, parent_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'),
     listGroups: db.prepare<[], GroupRow>('SELECT * FROM groups ORDER BY created_at, id'),
     deleteGroup: db.prepare('DELETE FROM groups WHERE id = ?'),
-    insertToken: db.prepare('INSERT INTO tokens (id, user_id, scopes, name, service, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insertToken: db.prepare('INSERT INTO tokens (id, user_id, scopes, name, service, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'),
     tokenByHash: db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE hash = ?'),
     listTokens: db.prepare<[], TokenRow>('SELECT * FROM tokens ORDER BY created_at, id'),
     deleteToken: db.prepare('DELETE FROM tokens WHERE id = ?'),

@@ -1,0 +1,282 @@
+#!/usr/bin/env node
+// Progress updates through Redis, each reaching one subscriber: BullMQ (`job.updateProgress` →
+// `QueueEvents` 'progress') against activityd in Redis mode (`PATCH /v1/activities/:id` → one
+// WebSocket subscriber on /v1/ws), on the same Redis, in one run; and activityd in embedded mode
+// (SQLite) under the same load, for the server's CPU per update in Redis mode against embedded.
+// DESIGN section 10: Redis mode ≥ 2 × BullMQ's updates/s with p99 ≤ ½ of BullMQ's; server CPU per
+// update ≤ 1.3 × embedded; Redis CPU per update measured, with the cluster ceiling it implies.
+//
+//   npm run bench:redis                    # builds, then runs this with the defaults
+//   node bench/redis-progress.js [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256]
+//        [--redis redis://HOST:PORT] [--cpu-prof DIR] [--json]
+//   --cpu-prof DIR profiles each activityd server child (summarise with bench/lib/http-progress-profile.js)
+//
+// Redis: its own redis-server on a random port (no persistence) unless --redis names one, so INFO
+// cpu counts only this run's work. BullMQ is a benchmark-only dependency in bench/package.json,
+// installed into bench/node_modules on first run (kept out of the workspace's lock file).
+//
+// Latency is end to end: from the moment an update is issued (the worker calls updateProgress; the
+// load generator writes the PATCH) to the moment the subscriber has it (QueueEvents emits 'progress';
+// the WebSocket client receives the frame), both measured in this process. Updates/s counts
+// acknowledged updates in the measured window; every acknowledged update must reach the subscriber.
+import { spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, arch, platform } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openConnections, requestText, startLoad } from './lib/http-progress-load.js';
+import { redisCpuSeconds, startRedisServer } from './lib/redis-server.js';
+
+const ACTIVITY_TYPE = 'bench.progress';
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '32' },
+    activities: { type: 'string', default: '256' },
+    redis: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (flags.help) {
+  console.log('usage: node bench/redis-progress.js [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256] [--redis URL] [--json]');
+  process.exit(0);
+}
+const config = {
+  durationMs: Number(flags.duration) * 1000,
+  warmupMs: Number(flags.warmup) * 1000,
+  concurrency: Number(flags.concurrency),
+  activities: Math.max(Number(flags.activities), Number(flags.concurrency)),
+};
+if (!(config.durationMs > 0 && config.warmupMs >= 0 && Number.isInteger(config.concurrency) && config.concurrency > 0)) {
+  console.error('redis-progress: bad flags (see --help)');
+  process.exit(2);
+}
+if (!existsSync(here('../packages/redis/dist/index.js'))) {
+  console.error('redis-progress: the packages are not built: run `npm run build` first (or `npm run bench:redis`)');
+  process.exit(2);
+}
+if (!existsSync(here('./node_modules/bullmq/package.json'))) {
+  console.error('installing the benchmark-only dependencies (bench/package.json) into bench/node_modules');
+  const npm = spawnSync('npm', ['install', '--prefix', here('.'), '--no-audit', '--no-fund', '--no-package-lock'], { stdio: 'inherit' });
+  if (npm.status !== 0) process.exit(1);
+}
+const requireHere = createRequire(import.meta.url);
+const { Queue, QueueEvents, Worker } = await import(requireHere.resolve('bullmq'));
+const bullmqVersion = requireHere('bullmq/package.json').version;
+// ioredis as the workspace has it (a dependency of @activityd/redis), for INFO cpu and cleanup.
+const { Redis } = createRequire(here('../packages/redis/package.json'))('ioredis');
+const { WebSocket } = createRequire(here('../packages/server/package.json'))('ws');
+const log = (line) => { if (!flags.json) console.log(line); };
+
+/** End-to-end latencies in ms. */
+class Latencies {
+  constructor() { this.values = []; }
+  push(ms) { this.values.push(ms); }
+  percentiles(...ps) {
+    const sorted = Float64Array.from(this.values).sort();
+    return ps.map((p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN));
+  }
+}
+
+/** Measures one side between `start()` and `stop()`: window, this process's CPU, Redis CPU, server CPU. */
+async function measure(side, redis, { server, acked, delivered, latencies, phase }) {
+  await phase(config.warmupMs);
+  const cpu0 = process.cpuUsage();
+  const redis0 = await redisCpuSeconds(redis);
+  const server0 = server ? (await server.sample()).cpuMicros : 0;
+  const acked0 = acked();
+  latencies.measuring = true;
+  const t0 = performance.now();
+  await phase(config.durationMs);
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.measuring = false;
+  const updates = acked() - acked0;
+  const cpu = process.cpuUsage(cpu0);
+  const redisCpu = (await redisCpuSeconds(redis)) - redis0;
+  const serverCpu = server ? ((await server.sample()).cpuMicros - server0) / 1e6 : 0;
+  const [p50, p99] = latencies.percentiles(50, 99);
+  return {
+    side, updatesPerSec: updates / seconds, p50Ms: p50, p99Ms: p99,
+    clientMicrosPerUpdate: ((cpu.user + cpu.system) / updates),
+    serverMicrosPerUpdate: server ? (serverCpu * 1e6) / updates : null,
+    redisMicrosPerUpdate: (redisCpu * 1e6) / updates,
+    redisCpuShare: redisCpu / seconds,
+    check: async () => {
+      for (let still = 0, last = -1; delivered() < acked() && still < 40; ) {
+        await sleep(50);
+        still = delivered() === last ? still + 1 : 0;
+        last = delivered();
+      }
+      return { acked: acked(), delivered: delivered() };
+    },
+  };
+}
+
+/** BullMQ: `concurrency` jobs, each calling updateProgress back to back; QueueEvents in this process. */
+async function runBullmq(url, redis) {
+  const { hostname, port } = new URL(url);
+  const connection = { host: hostname, port: Number(port), maxRetriesPerRequest: null };
+  const prefix = `bench-bullmq-${randomUUID()}`;
+  // The events stream is long enough that a subscriber a little behind never loses an event.
+  const streams = { events: { maxLen: 100_000 } };
+  const queue = new Queue('progress', { connection, prefix, streams });
+  const events = new QueueEvents('progress', { connection, prefix });
+  await events.waitUntilReady();
+  const latencies = new Latencies();
+  let acked = 0;
+  let delivered = 0;
+  let stopping = false;
+  events.on('progress', ({ data }) => {
+    delivered++;
+    if (latencies.measuring) latencies.push(performance.now() - data.t);
+  });
+  const worker = new Worker('progress', async (job) => {
+    for (let i = 0; !stopping; i++) {
+      await job.updateProgress({ p: i % 101, t: performance.now() });
+      acked++;
+    }
+    return { updates: acked };
+  }, { connection, prefix, concurrency: config.concurrency, streams, lockDuration: 120_000 });
+  await queue.addBulk(Array.from({ length: config.concurrency }, (_, i) => ({ name: 'work', data: { i } })));
+  try {
+    const result = await measure('BullMQ', redis, { acked: () => acked, delivered: () => delivered, latencies, phase: sleep });
+    stopping = true;
+    await worker.close(); // lets the updates in flight finish, so every one counted is acknowledged
+    return { ...result, ...(await result.check()) };
+  } finally {
+    stopping = true;
+    await worker.close();
+    await events.close();
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+  }
+}
+
+/** The activityd server child of bench/http-progress.js, with the store this run asks for. */
+async function startServer(store, url, token) {
+  const child = fork(here('./lib/http-progress-activityd-server.js'), [], {
+    execArgv: flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', flags['cpu-prof'], '--cpu-prof-name', `activityd-${store}-${Date.now()}.cpuprofile`] : [],
+    env: { ...process.env, BENCH_SUBSCRIBER: 'ws', BENCH_STORE: store, BENCH_REDIS_URL: url, BENCH_REDIS_PREFIX: `bench-activityd-${randomUUID()}:`, ACTIVITYD_ADMIN_TOKEN: token },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let ids = 0;
+  const next = (reply, id) => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server child: no '${reply}'`)), 30_000);
+    const onMessage = (m) => { if (m?.reply === reply && m.id === id) { clearTimeout(timer); child.off('message', onMessage); resolve(m); } };
+    child.on('message', onMessage);
+  });
+  const ready = await next('ready', undefined);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    url: new URL(ready.url),
+    sample() { const id = ++ids; child.send({ cmd: 'sample', id }); return next('sample', id); },
+    async close() { const id = ++ids; child.send({ cmd: 'close', id }); await next('closed', id).catch(() => child.kill('SIGKILL')); await exited; },
+  };
+}
+
+/** A WebSocket subscriber that times each update from when it was sent. */
+async function subscribe(url, token, sentAt, latencies) {
+  const socket = new WebSocket(`ws://${url.host}/v1/ws?type=${ACTIVITY_TYPE}&feed=false`, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
+  const counter = { delivered: 0, socket };
+  await new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.on('message', (data) => {
+      const event = JSON.parse(data.toString());
+      if (event.type === 'subscribed') return resolve();
+      if (event.type !== 'activity.updated') return;
+      counter.delivered++;
+      const key = `${event.activity.id}:${event.activity.progress}`;
+      const at = sentAt.get(key);
+      sentAt.delete(key);
+      if (at !== undefined && latencies.measuring) latencies.push(performance.now() - at);
+    });
+  });
+  return counter;
+}
+
+/** activityd: `concurrency` keep-alive PATCHes in flight; one WebSocket subscriber in this process. */
+async function runActivityd(store, url, redis) {
+  const token = `bench_${randomBytes(24).toString('base64url')}`;
+  const server = await startServer(store, url, token);
+  const port = Number(server.url.port);
+  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+  const latencies = new Latencies();
+  const sentAt = new Map();
+  const ws = await subscribe(server.url, token, sentAt, latencies);
+  const connections = await openConnections('raw', port, config.concurrency);
+  try {
+    const ids = [];
+    for (let i = 0; i < config.activities; i++) {
+      const reply = await connections[0].request(requestText('POST', '/v1/activities', port, headers, JSON.stringify({ type: ACTIVITY_TYPE, title: `bench ${i}`, progress: 0 })));
+      if (reply.status !== 201) throw new Error(`POST /v1/activities answered ${reply.status}`);
+      ids.push(JSON.parse(reply.body.toString('utf8')).id);
+    }
+    const load = startLoad(connections, ids, (id, progress) => {
+      sentAt.set(`${id}:${progress}`, performance.now());
+      return requestText('PATCH', `/v1/activities/${id}`, port, headers, `{"progress":${progress}}`);
+    });
+    const failed = load.done.then(() => null, (error) => error);
+    const phase = (ms) => Promise.race([sleep(ms), failed.then((error) => { if (error) throw error; })]);
+    const side = store === 'redis' ? 'activityd (Redis)' : 'activityd (embedded SQLite)';
+    const result = await measure(side, redis, { server, acked: () => load.state.acked, delivered: () => ws.delivered, latencies, phase });
+    await load.stop();
+    return { ...result, ...(await result.check()), failed: load.state.failed };
+  } finally {
+    for (const connection of connections) connection.close();
+    ws.socket.terminate();
+    await server.close();
+  }
+}
+
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
+const own = flags.redis ? null : await startRedisServer(Redis);
+const url = flags.redis ?? own.url;
+const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+let ok = true;
+try {
+  log(`Progress updates through Redis, each reaching one subscriber: BullMQ ${bullmqVersion} vs activityd (Redis mode), and activityd embedded (SQLite)`);
+  log(`node ${process.version}, ${platform()} ${arch()}, ${cpus().length} CPUs (${cpus()[0]?.model?.trim()}); Redis ${own ? 'of its own (no persistence)' : url}; ` +
+    `${config.concurrency} updates in flight, warm-up ${config.warmupMs / 1000} s, measured ${config.durationMs / 1000} s`);
+  const results = [await runBullmq(url, redis), await runActivityd('redis', url, redis), await runActivityd('sqlite', url, redis)];
+  const [bull, ours, embedded] = results;
+  log('');
+  log(`  ${'side'.padEnd(30)}${'updates/s'.padStart(11)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'client µs/upd'.padStart(15)}${'server µs/upd'.padStart(15)}${'Redis µs/upd'.padStart(14)}   delivered / acknowledged`);
+  for (const r of results) {
+    const match = r.delivered === r.acked && !r.failed;
+    ok &&= match;
+    log(`  ${r.side.padEnd(30)}${fmt(r.updatesPerSec).padStart(11)}${fmt(r.p50Ms, 2).padStart(9)}${fmt(r.p99Ms, 2).padStart(9)}` +
+      `${fmt(r.clientMicrosPerUpdate).padStart(15)}${(r.serverMicrosPerUpdate === null ? '–' : fmt(r.serverMicrosPerUpdate)).padStart(15)}` +
+      `${(r.side.includes('embedded') ? '–' : fmt(r.redisMicrosPerUpdate, 1)).padStart(14)}   ${fmt(r.delivered)} / ${fmt(r.acked)} ${match ? 'ok' : 'MISMATCH'}`);
+  }
+  const throughput = ours.updatesPerSec / bull.updatesPerSec;
+  const p99 = ours.p99Ms / bull.p99Ms;
+  const serverRatio = ours.serverMicrosPerUpdate / embedded.serverMicrosPerUpdate;
+  const ceiling = 1e6 / ours.redisMicrosPerUpdate;
+  log('');
+  log(`  activityd (Redis) / BullMQ: ${fmt(throughput, 2)} × the updates/s (target ≥ 2: ${throughput >= 2 ? 'met' : 'BELOW'}), ` +
+    `p99 ${fmt(p99, 2)} × (target ≤ 0.5: ${p99 <= 0.5 ? 'met' : 'ABOVE'})`);
+  log(`  CPU per update, all processes but Redis: BullMQ ${fmt(bull.clientMicrosPerUpdate)} µs, activityd ${fmt(ours.clientMicrosPerUpdate + ours.serverMicrosPerUpdate)} µs ` +
+    `(load + subscriber ${fmt(ours.clientMicrosPerUpdate)} + server ${fmt(ours.serverMicrosPerUpdate)})`);
+  log(`  server CPU per update, Redis / embedded: ${fmt(serverRatio, 2)} × (target ≤ 1.3: ${serverRatio <= 1.3 ? 'met' : 'ABOVE'})`);
+  log(`  Redis CPU per update: activityd ${fmt(ours.redisMicrosPerUpdate, 1)} µs, BullMQ ${fmt(bull.redisMicrosPerUpdate, 1)} µs; ` +
+    `one Redis core caps a cluster at about ${fmt(ceiling)} updates/s, reached with about ` +
+    `${fmt((ceiling * ours.serverMicrosPerUpdate) / 1e6, 1)} node cores at this server cost per update`);
+  if (flags.json) console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, bullmq: bullmqVersion, config, results, throughput, p99, serverRatio, ceiling }, null, 2));
+} finally {
+  redis.disconnect();
+  await own?.stop();
+}
+if (!ok) {
+  console.error('\nredis-progress: deliveries and acknowledged updates differ: see above');
+  process.exit(1);
+}

@@ -1,0 +1,128 @@
+import type { Redis } from 'ioredis';
+import type { HubEvent } from '@activityd/protocol/types';
+import { EventFanout, type Logger } from '@activityd/core';
+
+/** How long one blocking read waits for new events before asking again. */
+const BLOCK_MS = 2_000;
+/** At most this many events per read. */
+const BATCH = 1_000;
+/** Pause between attempts while Redis is unreachable. */
+const RETRY_MS = 250;
+/** A writer waits at most this long for its own event to come back from the stream. */
+const DELIVERY_WAIT_MS = 1_000;
+
+type Entry = [id: string, fields: string[]];
+type XReadReply = Array<[key: string, entries: Entry[]]> | null;
+
+/**
+ * Reads the shared event stream once per node, on its own connection (a blocking XREAD holds the
+ * connection), and fans every event out to this node's listeners in `seq` order — whichever node
+ * wrote it. When the connection breaks it tells `onGap` listeners (live streams then ask their
+ * subscribers to reconnect), keeps retrying on its own, and resumes from the last `seq` it
+ * delivered; a Redis that came back without its data restarts it from the beginning.
+ */
+export class EventReader {
+  private readonly fanout: EventFanout;
+  private readonly gapListeners = new Set<() => void>();
+  private readonly waiters: Array<{ seq: number; resolve: () => void }> = [];
+  private delivered = 0;
+  private running = false;
+  private broken = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(readonly connection: Redis, private readonly streamKey: string, private readonly logger: Logger) {
+    this.fanout = new EventFanout((error) => logger.error({ err: error }, 'event listener failed'));
+  }
+
+  /** Starts reading after `seq` (the last event already in the log when the store opened). */
+  start(seq: number): void {
+    if (this.running) return;
+    this.running = true;
+    this.delivered = seq;
+    this.loop = this.run();
+  }
+
+  /** Stops reading and closes the reader's connection. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.connection.disconnect();
+    await this.loop;
+    for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
+  /** Adds a listener of every event, and optionally of gaps; returns a function that removes both. */
+  add(listener: (event: HubEvent) => void, onGap?: () => void): () => void {
+    const off = this.fanout.add(listener);
+    if (onGap) this.gapListeners.add(onGap);
+    return () => {
+      off();
+      if (onGap) this.gapListeners.delete(onGap);
+    };
+  }
+
+  /**
+   * Resolves once this node's listeners have seen the event `seq` — so a write resolves after its
+   * own event was dispatched here, as with the embedded stores — or after a short wait when the
+   * reader is cut off (the write is stored either way; the event follows when the reader resumes).
+   */
+  delivery(seq: number): Promise<void> {
+    if (!this.running || this.broken || this.fanout.size === 0 || this.delivered >= seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, DELIVERY_WAIT_MS);
+      this.waiters.push({ seq, resolve: () => { clearTimeout(timer); resolve(); } });
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        const reply = (await this.connection.call('XREAD', 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.streamKey, `${this.delivered}-0`)) as XReadReply;
+        if (this.broken) await this.healed();
+        for (const [, entries] of reply ?? []) this.deliver(entries);
+      } catch (error) {
+        if (!this.running) break;
+        this.lost(error);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
+  }
+
+  private deliver(entries: Entry[]): void {
+    for (const [id, fields] of entries) {
+      const seq = Number(id.slice(0, id.indexOf('-')));
+      if (seq <= this.delivered) continue;
+      this.delivered = seq;
+      this.fanout.emit(JSON.parse(fields[1]!) as HubEvent);
+    }
+    this.release();
+  }
+
+  private release(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (w.seq > this.delivered) continue;
+      this.waiters.splice(i, 1);
+      w.resolve();
+    }
+  }
+
+  private lost(error: unknown): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.logger.warn({ err: error }, 'lost the Redis event stream; retrying');
+    for (const w of this.waiters.splice(0)) w.resolve();
+    for (const listener of this.gapListeners) listener();
+  }
+
+  /** Back after a break: if Redis lost the log (restarted without its data), read it from the start. */
+  private async healed(): Promise<void> {
+    this.broken = false;
+    const last = await this.connection.call('XREVRANGE', this.streamKey, '+', '-', 'COUNT', 1) as Entry[];
+    const lastSeq = last[0] ? Number(last[0][0].split('-')[0]) : 0;
+    if (lastSeq < this.delivered) {
+      this.logger.warn({ delivered: this.delivered, lastSeq }, 'the Redis event stream went back in time; reading it from the start');
+      this.delivered = 0;
+    }
+    this.logger.info({ seq: this.delivered }, 'Redis event stream back; resuming');
+  }
+}

@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+import type { AccessStore, GroupRecord, KeyRecord, PresenceRecord, TokenRecord, UserRecord } from '@activityd/core';
+import type { Keys } from './keys.js';
+import type { ScriptCall, ScriptName } from './scripts.js';
+import { guarded } from './unavailable.js';
+
+const parse = <T>(json: string): T => JSON.parse(json) as T;
+const values = <T>(hash: Record<string, string>): T[] => Object.values(hash).map((v) => parse<T>(v));
+const byCreation = <T extends { createdAt: number }>(key: (r: T) => string | number) =>
+  (a: T, b: T) => a.createdAt - b.createdAt || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
+/**
+ * Access records in the same Redis as the activities, so every node sees a new or revoked token
+ * at once: each kind a hash of JSON records by id, tokens with a hash→id lookup, presence a sorted
+ * set by time. Changes that touch several keys are Lua scripts.
+ */
+export class RedisAccessStore implements AccessStore {
+  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly scripts: Record<ScriptName, ScriptCall>) {}
+
+  createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord> {
+    return guarded(async () => {
+      const record = { ...user, id: await this.redis.incr(this.keys.nextUser) };
+      await this.redis.hset(this.keys.users, String(record.id), JSON.stringify(record));
+      return record;
+    });
+  }
+
+  getUser(id: number): Promise<UserRecord | undefined> {
+    return guarded(async () => {
+      const json = await this.redis.hget(this.keys.users, String(id));
+      return json === null ? undefined : parse<UserRecord>(json);
+    });
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    return guarded(async () => values<UserRecord>(await this.redis.hgetall(this.keys.users)).sort((a, b) => a.id - b.id));
+  }
+
+  deleteUser(id: number): Promise<boolean> {
+    return guarded(async () => Number(await this.scripts['delete-user'](this.keys.prefix, id)) === 1);
+  }
+
+  createGroup(group: GroupRecord): Promise<boolean> {
+    return guarded(async () => (await this.redis.hsetnx(this.keys.groups, group.id, JSON.stringify(group))) === 1);
+  }
+
+  listGroups(): Promise<GroupRecord[]> {
+    return guarded(async () => values<GroupRecord>(await this.redis.hgetall(this.keys.groups)).sort(byCreation((g) => g.id)));
+  }
+
+  deleteGroup(id: string): Promise<boolean> {
+    return guarded(async () => (await this.redis.hdel(this.keys.groups, id)) === 1);
+  }
+
+  createToken(token: TokenRecord): Promise<boolean> {
+    return guarded(async () => Number(await this.scripts['create-token'](this.keys.prefix, token.id, token.hash, JSON.stringify(token))) === 1);
+  }
+
+  tokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    return guarded(async () => {
+      const json = await this.redis.hget(this.keys.tokenHashes, hash);
+      return json === null ? undefined : parse<TokenRecord>(json);
+    });
+  }
+
+  listTokens(): Promise<TokenRecord[]> {
+    return guarded(async () => values<TokenRecord>(await this.redis.hgetall(this.keys.tokens)).sort(byCreation((t) => t.id)));
+  }
+
+  deleteToken(id: string): Promise<boolean> {
+    return guarded(async () => Number(await this.scripts['delete-token'](this.keys.prefix, id)) === 1);
+  }
+
+  createKey(key: KeyRecord): Promise<void> {
+    return guarded(async () => { await this.redis.hset(this.keys.accessKeys, key.accessKey, JSON.stringify(key)); });
+  }
+
+  getKey(accessKey: string): Promise<KeyRecord | undefined> {
+    return guarded(async () => {
+      const json = await this.redis.hget(this.keys.accessKeys, accessKey);
+      return json === null ? undefined : parse<KeyRecord>(json);
+    });
+  }
+
+  listKeys(): Promise<KeyRecord[]> {
+    return guarded(async () => values<KeyRecord>(await this.redis.hgetall(this.keys.accessKeys)).sort(byCreation((k) => k.accessKey)));
+  }
+
+  deleteKey(accessKey: string): Promise<boolean> {
+    return guarded(async () => (await this.redis.hdel(this.keys.accessKeys, accessKey)) === 1);
+  }
+
+  touchPresence(userId: number, seenAt: number): Promise<void> {
+    // GT keeps the latest time when two nodes record the same user out of order.
+    return guarded(async () => { await this.redis.call('ZADD', this.keys.presence, 'GT', seenAt, String(userId)); });
+  }
+
+  listPresence(): Promise<PresenceRecord[]> {
+    return guarded(async () => {
+      const flat = await this.redis.zrevrange(this.keys.presence, 0, -1, 'WITHSCORES');
+      const out: PresenceRecord[] = [];
+      for (let i = 0; i < flat.length; i += 2) out.push({ userId: Number(flat[i]), seenAt: Number(flat[i + 1]) });
+      return out;
+    });
+  }
+
+  rememberSignature(hash: string, now: number, expiresAt: number): Promise<boolean> {
+    return guarded(async () => Number(await this.scripts['remember-signature'](this.keys.prefix, hash, now, expiresAt)) === 1);
+  }
+}

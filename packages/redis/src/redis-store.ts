@@ -1,0 +1,274 @@
+import type { Redis } from 'ioredis';
+import type { ActivityEvent, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol/types';
+import { ValidationError } from '@activityd/protocol/errors';
+import {
+  compareNewestFirst, decodeCursor, encodeCursor, indexKey, matchesQuery, publicChange, publicIndexEntry, toPublic,
+  type ActivityPage, type ActivityQuery, type ActivityStore, type ActivityWrite, type Logger,
+  type StoredActivity, type StoredChange, type StoredIndexEntry,
+} from '@activityd/core';
+import { publicPrefix } from './activity-codec.js';
+import { connect } from './connection.js';
+import { EventReader } from './event-reader.js';
+import { fetchActivities } from './fetch-activities.js';
+import { Keys, listMember } from './keys.js';
+import { RedisNodeLiveness } from './node-liveness.js';
+import { RedisAccessStore } from './redis-access-store.js';
+import { defineScripts, type ScriptCall, type ScriptName } from './scripts.js';
+import { guarded } from './unavailable.js';
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** `redis://[[user]:password@]host[:port][/db]` (default `redis://127.0.0.1:6379`). */
+  url?: string;
+  /** Prefix of every key, so installations and test runs can share one Redis (default `activityd:`). */
+  keyPrefix?: string;
+  /** About how many events the stream keeps (default 10,000; trimmed with `MAXLEN ~`). */
+  eventLogSize?: number;
+  /** A call that gets no answer within this long fails as unavailable (default 2,000 ms). */
+  commandTimeoutMs?: number;
+  /** Default: silent. */
+  logger?: Logger;
+}
+
+const STATES: ActivityState[] = ['running', 'completed', 'failed', 'cancelled', 'expired'];
+const silent: Logger = { info() {}, warn() {}, error() {} };
+
+/**
+ * Several server nodes on one Redis. Activities are hashes (the document and its `seq`) with
+ * sorted-set indexes for listing, state, parent, lease expiry and in-process work by node; every
+ * conditional change is one Lua script (`src/lua/`), so it is atomic whichever node runs it. The
+ * event log is a bounded Redis Stream whose ids are the global `seq`, read once per node.
+ * Calls fail fast with a coded 503 while Redis is unreachable.
+ * @example
+ * const store = new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: 'activityd:' });
+ * const hub = new ActivityHub({ store });
+ */
+export class RedisStore implements ActivityStore {
+  readonly access: RedisAccessStore;
+  readonly nodes: RedisNodeLiveness;
+  private readonly keys: Keys;
+  private readonly redis: Redis;
+  private readonly reader: EventReader;
+  private readonly scripts: Record<ScriptName, ScriptCall>;
+  private readonly eventLogSize: number;
+  private readonly logger: Logger;
+  private opened = false;
+
+  constructor(options: RedisStoreOptions = {}) {
+    const url = options.url ?? 'redis://127.0.0.1:6379';
+    const commandTimeoutMs = options.commandTimeoutMs ?? 2_000;
+    this.logger = options.logger ?? silent;
+    this.keys = new Keys(options.keyPrefix ?? 'activityd:');
+    this.eventLogSize = options.eventLogSize ?? 10_000;
+    // Requests in flight at once share round trips: their commands of one turn go out as one write.
+    this.redis = connect({ url, commandTimeoutMs, logger: this.logger, name: 'activityd', autoPipelining: true });
+    // The blocking read holds its connection for seconds: it gets its own, with no command timeout.
+    const readerConnection = connect({ url, commandTimeoutMs: undefined, logger: this.logger, name: 'activityd-events' });
+    this.reader = new EventReader(readerConnection, this.keys.events, this.logger);
+    this.scripts = defineScripts(this.redis);
+    this.access = new RedisAccessStore(this.redis, this.keys, this.scripts);
+    this.nodes = new RedisNodeLiveness(() => this.redis, this.keys);
+  }
+
+  private get prefix(): string {
+    return this.keys.prefix;
+  }
+
+  async open(): Promise<void> {
+    if (this.opened) return;
+    await guarded(() => this.redis.connect());
+    await this.warnIfNotDurable();
+    const { last } = await this.logBounds();
+    await guarded(() => this.reader.connection.connect());
+    this.reader.start(last);
+    this.opened = true;
+  }
+
+  async close(): Promise<void> {
+    await this.reader.stop();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+    this.opened = false;
+  }
+
+  async write(change: ActivityWrite): Promise<ActivityEvent | null> {
+    const a = change.activity;
+    const seq = await guarded(() => this.scripts.write(
+      this.prefix, a.id, change.expectSeq ?? '', change.type, publicPrefix(a), a.state, a.runner ?? '',
+      listMember(a), a.parentId ?? '', a.leaseExpiresAt ?? '', a.endedAt ?? '', a.updatedAt, this.eventLogSize,
+    )) as number | null;
+    if (seq === null) return null;
+    await this.reader.delivery(seq);
+    return { seq, type: change.type, at: a.updatedAt, activity: { ...toPublic(a), seq } };
+  }
+
+  get(id: string): Promise<StoredActivity | undefined> {
+    return guarded(async () => (await fetchActivities(this.redis, this.keys, [id]))[0]);
+  }
+
+  async list(query: ActivityQuery): Promise<ActivityPage> {
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) throw new ValidationError('malformed cursor');
+    return guarded(async () => {
+      const matching = query.ids
+        ? (await fetchActivities(this.redis, this.keys, [...new Set(query.ids)]))
+          .filter((a) => matchesQuery(a, query) && (!cursor || listMember(a) < listMember(cursor)))
+          .sort(compareNewestFirst)
+        : await this.scan(query, cursor);
+      const activities = matching.slice(0, query.limit);
+      const last = activities.at(-1);
+      return { activities, nextCursor: matching.length > query.limit && last ? encodeCursor(last) : null };
+    });
+  }
+
+  /** Walks the narrowest index newest first from the cursor, until one more than a page matched. */
+  private async scan(query: ActivityQuery, cursor: { createdAt: number; id: string } | undefined): Promise<StoredActivity[]> {
+    const index = query.parentId !== undefined ? this.keys.parent(query.parentId)
+      : query.states?.length === 1 ? this.keys.state(query.states[0]!) : this.keys.all;
+    const batch = Math.max(query.limit + 1, 100);
+    const out: StoredActivity[] = [];
+    let from = cursor ? `(${listMember(cursor)}` : '+';
+    for (;;) {
+      const members = await this.redis.call('ZRANGE', index, from, '-', 'BYLEX', 'REV', 'LIMIT', 0, batch) as string[];
+      const ids = members.map((m) => m.slice(m.indexOf(':') + 1));
+      for (const a of await fetchActivities(this.redis, this.keys, ids)) if (matchesQuery(a, query)) out.push(a);
+      if (out.length > query.limit || members.length < batch) return out;
+      from = `(${members.at(-1)!}`;
+    }
+  }
+
+  lapsed(now: number, limit: number): Promise<StoredActivity[]> {
+    return guarded(async () => {
+      const ids = await this.redis.zrangebyscore(this.keys.lease, '-inf', now, 'LIMIT', 0, limit);
+      return (await fetchActivities(this.redis, this.keys, ids))
+        .filter((a) => a.state === 'running' && a.runner === null && a.leaseExpiresAt !== null && a.leaseExpiresAt <= now);
+    });
+  }
+
+  runningInProcess(limit: number): Promise<StoredActivity[]> {
+    return guarded(async () => {
+      const ids: string[] = [];
+      for (const runner of await this.redis.smembers(this.keys.runners)) {
+        if (ids.length >= limit) break;
+        ids.push(...(await this.redis.smembers(this.keys.inProcess(runner))).slice(0, limit - ids.length));
+      }
+      return (await fetchActivities(this.redis, this.keys, ids)).filter((a) => a.state === 'running' && a.runner !== null);
+    });
+  }
+
+  runningRemote(limit: number, afterId?: string): Promise<StoredActivity[]> {
+    return guarded(async () => {
+      const ids = await this.redis.call('ZRANGE', this.keys.remote, afterId === undefined ? '-' : `(${afterId}`, '+', 'BYLEX', 'LIMIT', 0, limit) as string[];
+      return (await fetchActivities(this.redis, this.keys, ids)).filter((a) => a.state === 'running' && a.runner === null);
+    });
+  }
+
+  purgeEnded(endedBefore: number, limit: number): Promise<number> {
+    return guarded(async () => Number(await this.scripts['purge-ended'](this.prefix, endedBefore, limit)));
+  }
+
+  countByState(): Promise<Partial<Record<ActivityState, number>>> {
+    return guarded(async () => {
+      const pipeline = this.redis.pipeline();
+      for (const state of STATES) pipeline.zcard(this.keys.state(state));
+      const replies = (await pipeline.exec()) ?? [];
+      const counts: Partial<Record<ActivityState, number>> = {};
+      STATES.forEach((state, i) => {
+        const [error, n] = replies[i] ?? [];
+        if (error) throw error;
+        if (typeof n === 'number' && n > 0) counts[state] = n;
+      });
+      return counts;
+    });
+  }
+
+  eventsAfter(after: number, limit: number): Promise<HubEvent[]> {
+    return guarded(async () => {
+      const entries = await this.redis.xrange(this.keys.events, `${after + 1}-0`, '+', 'COUNT', limit);
+      return entries.map(([, fields]) => JSON.parse(fields[1]!) as HubEvent);
+    });
+  }
+
+  logBounds(): Promise<{ first: number; last: number }> {
+    return guarded(async () => {
+      const [first, last] = await Promise.all([this.redis.xrange(this.keys.events, '-', '+', 'COUNT', 1), this.redis.get(this.keys.seq)]);
+      return { first: first[0] ? Number(first[0][0].split('-')[0]) : 0, last: Number(last ?? 0) };
+    });
+  }
+
+  subscribe(listener: (event: HubEvent) => void, onGap?: () => void): () => void {
+    return this.reader.add(listener, onGap);
+  }
+
+  async appendChanges(changes: StoredChange[]): Promise<ChangeModelEvent[]> {
+    if (changes.length === 0) return [];
+    const args = changes.flatMap((c) => [c.writtenAt, JSON.stringify(c), JSON.stringify(publicChange(c))]);
+    const seqs = await guarded(() => this.scripts['append-changes'](this.prefix, this.eventLogSize, ...args)) as number[];
+    await this.reader.delivery(seqs.at(-1)!);
+    return changes.map((c, i) => ({ seq: seqs[i]!, type: 'change.model', at: c.writtenAt, change: publicChange(c) }));
+  }
+
+  getIndexEntry(model: string, id: string | number): Promise<StoredIndexEntry | undefined> {
+    return guarded(async () => {
+      const key = indexKey(model, id);
+      const [doc, seq] = await Promise.all([this.redis.hget(this.keys.indexDocs, key), this.redis.hget(this.keys.indexSeqs, key)]);
+      return doc === null || seq === null ? undefined : { ...(JSON.parse(doc) as Omit<StoredIndexEntry, 'seq'>), seq: Number(seq) };
+    });
+  }
+
+  async writeIndexEntry(entry: Omit<StoredIndexEntry, 'seq'>, expectSeq: number | null): Promise<ChangeIndexEvent | null> {
+    const seq = await guarded(() => this.scripts['write-index-entry'](
+      this.prefix, this.eventLogSize, indexKey(entry.model, entry.id), expectSeq ?? '', entry.writtenAt,
+      JSON.stringify(entry), JSON.stringify(publicIndexEntry({ ...entry, seq: 0 })),
+    )) as number | null;
+    if (seq === null) return null;
+    await this.reader.delivery(seq);
+    return { seq, type: 'change.index', at: entry.writtenAt, change: publicIndexEntry({ ...entry, seq }) };
+  }
+
+  readChanges(writtenAfter: number, limit: number): Promise<StoredChange[]> {
+    return guarded(async () => {
+      const members = await this.redis.zrangebyscore(this.keys.changes, `(${writtenAfter}`, '+inf', 'LIMIT', 0, limit);
+      return members.map((m) => JSON.parse(m.slice(m.indexOf(':') + 1)) as StoredChange);
+    });
+  }
+
+  readIndexEntries(writtenAfter: number, limit: number): Promise<StoredIndexEntry[]> {
+    return guarded(async () => {
+      const keys = await this.redis.zrangebyscore(this.keys.indexWritten, `(${writtenAfter}`, '+inf', 'LIMIT', 0, limit);
+      if (keys.length === 0) return [];
+      const [docs, seqs] = await Promise.all([this.redis.hmget(this.keys.indexDocs, ...keys), this.redis.hmget(this.keys.indexSeqs, ...keys)]);
+      const entries: StoredIndexEntry[] = [];
+      docs.forEach((doc, i) => {
+        const seq = seqs[i];
+        if (doc && seq) entries.push({ ...(JSON.parse(doc) as Omit<StoredIndexEntry, 'seq'>), seq: Number(seq) });
+      });
+      return entries.sort((x, y) => x.writtenAt - y.writtenAt || x.seq - y.seq);
+    });
+  }
+
+  purgeFeed(writtenBefore: number, limit: number): Promise<number> {
+    return guarded(async () => Number(await this.scripts['purge-feed'](this.prefix, writtenBefore, limit)));
+  }
+
+  getMeta(key: string): Promise<string | undefined> {
+    return guarded(async () => (await this.redis.hget(this.keys.meta, key)) ?? undefined);
+  }
+
+  setMeta(key: string, value: string): Promise<void> {
+    return guarded(async () => { await this.redis.hset(this.keys.meta, key, value); });
+  }
+
+  setMetaOnce(key: string, value: string): Promise<string> {
+    return guarded(async () => String(await this.scripts['set-meta-once'](this.prefix, key, value)));
+  }
+
+  /** Redis mode is exactly as durable as its Redis: say so at start when it keeps no append-only file. */
+  private async warnIfNotDurable(): Promise<void> {
+    try {
+      const [, appendonly] = await this.redis.config('GET', 'appendonly') as [string, string];
+      if (appendonly !== 'yes') this.logger.warn({}, 'Redis runs without appendonly: acknowledged writes are lost if Redis restarts');
+    } catch {
+      // CONFIG may be disabled (managed Redis): nothing to tell.
+    }
+  }
+}

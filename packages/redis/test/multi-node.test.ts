@@ -1,0 +1,141 @@
+import { isActivityEvent, type ActivityEvent } from '@activityd/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ActivityHub, CancelledSignal, newActivity, SYSTEM, type HubOptions } from '@activityd/core';
+import { redisAvailable, redisFixture } from './redis-fixture.js';
+
+// Several hubs on one Redis prefix are several nodes: the rules that need more than one node —
+// cross-node events and cancel, exactly-once expiry, interrupting a dead node's work.
+const available = await redisAvailable('Redis multi-node hubs');
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** `n` started hubs (nodes) on one fresh prefix, each recording the activity events it sees. */
+async function cluster(n: number, options: Partial<HubOptions> = {}) {
+  const fixture = redisFixture();
+  cleanups.push(fixture.cleanup);
+  const nodes: Array<{ hub: ActivityHub; events: ActivityEvent[] }> = [];
+  for (let i = 0; i < n; i++) {
+    const hub = new ActivityHub({ ...options, store: fixture.make(), nodeId: `node-${i}` });
+    const events: ActivityEvent[] = [];
+    hub.on('event', (e) => isActivityEvent(e) && events.push(e));
+    await hub.start();
+    cleanups.push(() => hub.stop());
+    nodes.push({ hub, events });
+  }
+  return { fixture, nodes };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` every 20 ms until it holds, for at most `ms`. */
+async function until(check: () => boolean, ms = 3_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}
+
+describe.runIf(available)('hubs on one Redis', () => {
+  it('every node sees every event, in one global seq order, whichever node wrote it', async () => {
+    const { nodes: [a, b] } = await cluster(2);
+    const one = await a!.hub.create({ type: 'upload' }, SYSTEM);
+    await b!.hub.update(one.id, { progress: 40 }, SYSTEM);
+    const two = await b!.hub.create({ type: 'media.transcode' }, SYSTEM);
+    await a!.hub.complete(one.id, { ok: true }, SYSTEM);
+    await until(() => a!.events.length === 4 && b!.events.length === 4);
+    expect(a!.events).toEqual(b!.events);
+    expect(a!.events.map((e) => [e.type, e.activity.id])).toEqual([
+      ['activity.started', one.id], ['activity.updated', one.id], ['activity.started', two.id], ['activity.ended', one.id]]);
+    const seqs = a!.events.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(await b!.hub.get(one.id, SYSTEM)).toMatchObject({ state: 'completed', result: { ok: true } });
+  });
+
+  it('a cancel sent to one node aborts the work running on another', async () => {
+    const { nodes: [a, b] } = await cluster(2);
+    let aborted: unknown;
+    const { activity, ended } = await a!.hub.run({ type: 'media.transcode' }, (ctx) => new Promise((_resolve, reject) => {
+      ctx.signal.addEventListener('abort', () => { aborted = ctx.signal.reason; reject(ctx.signal.reason); });
+    }));
+    expect(await b!.hub.cancel(activity.id, SYSTEM, 'stop it')).toMatchObject({ state: 'cancelled' });
+    expect(await ended).toMatchObject({ state: 'cancelled', error: { message: 'stop it' } });
+    expect(aborted).toBeInstanceOf(CancelledSignal);
+    expect(a!.events.filter((e) => e.type === 'activity.ended')).toHaveLength(1);
+  });
+
+  it('three nodes expire a lapsed lease exactly once', async () => {
+    const { nodes } = await cluster(3, { leaseMs: 300 });
+    const remote = await nodes[0]!.hub.create({ type: 'upload' }, SYSTEM);
+    await until(() => nodes.every((n) => n.events.some((e) => e.type === 'activity.ended')));
+    await sleep(400); // several more lease checks on every node
+    for (const n of nodes) {
+      const ended = n.events.filter((e) => e.type === 'activity.ended' && e.activity.id === remote.id);
+      expect(ended).toHaveLength(1);
+      expect(ended[0]!.activity).toMatchObject({ state: 'expired', error: { code: 'lease_expired' } });
+    }
+  });
+
+  it('three nodes end the in-process work of a dead node as interrupted, exactly once', async () => {
+    const { fixture, nodes } = await cluster(3, { nodeTimeoutMs: 300 });
+    // Work left by a node that never renews its mark again (it died): written straight to the store.
+    const ghost = fixture.make();
+    await ghost.open();
+    await ghost.nodes.beat('ghost', 200);
+    const orphan = await ghost.write({ type: 'activity.started', activity: newActivity({ type: 'upload' }, Date.now(), null, 'ghost'), expectSeq: null });
+    const living = await nodes[1]!.hub.run({ type: 'upload' }, () => new Promise(() => {}));
+    await until(() => nodes.every((n) => n.events.some((e) => e.type === 'activity.ended')));
+    await sleep(400);
+    for (const n of nodes) {
+      const ended = n.events.filter((e) => e.type === 'activity.ended');
+      expect(ended.map((e) => e.activity.id)).toEqual([orphan!.activity.id]);
+      expect(ended[0]!.activity).toMatchObject({ state: 'failed', error: { code: 'interrupted' } });
+    }
+    expect(await nodes[2]!.hub.get(living.activity.id, SYSTEM)).toMatchObject({ state: 'running' });
+  });
+
+  it('a node judges other nodes only after renewing its own mark for a whole timeout', async () => {
+    const fixture = redisFixture();
+    cleanups.push(fixture.cleanup);
+    // Work of a node with no mark, as every node looks right after a long Redis outage.
+    const other = fixture.make();
+    await other.open();
+    const orphan = await other.write({ type: 'activity.started', activity: newActivity({ type: 'upload' }, Date.now(), null, 'quiet-node'), expectSeq: null });
+    const hub = new ActivityHub({ store: fixture.make(), nodeId: 'fresh', nodeTimeoutMs: 600 });
+    const started = Date.now();
+    await hub.start();
+    cleanups.push(() => hub.stop());
+    await sleep(250);
+    expect(await hub.get(orphan!.activity.id, SYSTEM)).toMatchObject({ state: 'running' });
+    let ended = await hub.get(orphan!.activity.id, SYSTEM);
+    for (let i = 0; i < 100 && ended.state === 'running'; i++) {
+      await sleep(20);
+      ended = await hub.get(orphan!.activity.id, SYSTEM);
+    }
+    expect(ended).toMatchObject({ state: 'failed', error: { code: 'interrupted' } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+  });
+
+  it('a node restarting under the same id interrupts its own old work and changes no lease', async () => {
+    const { fixture, nodes: [a, b] } = await cluster(2, { leaseMs: 60_000 });
+    const remote = await b!.hub.create({ type: 'upload' }, SYSTEM);
+    const { activity: local } = await a!.hub.run({ type: 'upload' }, () => new Promise(() => {}));
+    await a!.hub.stop();
+    const again = new ActivityHub({ store: fixture.make(), nodeId: 'node-0', leaseMs: 60_000 });
+    await again.start();
+    cleanups.push(() => again.stop());
+    expect(await again.get(local.id, SYSTEM)).toMatchObject({ state: 'failed', error: { code: 'interrupted' } });
+    expect(await again.get(remote.id, SYSTEM)).toEqual(remote);
+  });
+
+  it('a node that stops cleanly leaves its unfinished work to be interrupted by the others', async () => {
+    const { nodes: [a, b] } = await cluster(2, { nodeTimeoutMs: 300 });
+    const { activity } = await a!.hub.run({ type: 'upload' }, () => new Promise(() => {}));
+    await a!.hub.stop();
+    await until(() => b!.events.some((e) => e.type === 'activity.ended'));
+    expect(await b!.hub.get(activity.id, SYSTEM)).toMatchObject({ state: 'failed', error: { code: 'interrupted' } });
+  });
+});

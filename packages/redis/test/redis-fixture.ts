@@ -1,0 +1,76 @@
+// Shared by the Redis suites: whether a Redis answers, and stores on a key prefix of their own
+// that is deleted afterwards, so parallel runs on one Redis never meet.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RedisStore, type RedisStoreOptions } from '../src/index.js';
+
+/** The Redis the suites use: `ACTIVITYD_TEST_REDIS`, else the local default. */
+export const REDIS_URL = process.env.ACTIVITYD_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+
+/** With `ACTIVITYD_REQUIRE_REDIS=1` (CI) a missing Redis fails the run instead of skipping. */
+export const REQUIRE_REDIS = process.env.ACTIVITYD_REQUIRE_REDIS === '1';
+
+/** Does a Redis answer at `url` within a second? */
+export async function redisAnswers(url = REDIS_URL): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: () => null });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/**
+ * Whether the Redis suites run here: they skip with a visible message when no Redis answers,
+ * and throw (failing the file) when `ACTIVITYD_REQUIRE_REDIS=1`.
+ */
+export async function redisAvailable(suite: string): Promise<boolean> {
+  if (await redisAnswers()) return true;
+  const message = `${suite}: no Redis answers at ${REDIS_URL}`;
+  if (REQUIRE_REDIS) throw new Error(`${message}, and ACTIVITYD_REQUIRE_REDIS=1 requires one`);
+  console.warn(`SKIPPED ${message} (set ACTIVITYD_REQUIRE_REDIS=1 to fail instead)`);
+  return false;
+}
+
+/** A fresh key prefix for one test. */
+export function testPrefix(): string {
+  return `activityd-test:${randomUUID()}:`;
+}
+
+/** Deletes every key under `prefix`. */
+export async function deletePrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 0 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Stores on one fresh prefix: `make` another on the same data (another node, or a reopen); `cleanup` closes all and deletes the keys. */
+export function redisFixture(options: Omit<RedisStoreOptions, 'url' | 'keyPrefix'> = {}) {
+  const keyPrefix = testPrefix();
+  const made: RedisStore[] = [];
+  const make = () => {
+    const store = new RedisStore({ url: REDIS_URL, keyPrefix, ...options });
+    made.push(store);
+    return store;
+  };
+  return {
+    keyPrefix,
+    make,
+    cleanup: async () => {
+      for (const store of made) await store.close();
+      await deletePrefix(keyPrefix);
+    },
+  };
+}
