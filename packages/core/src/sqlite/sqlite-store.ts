@@ -79,13 +79,16 @@ function prepare(db: Database.Database) {
 export class SqliteStore implements ActivityStore {
   private db: Database.Database | null = null;
   /** Access records in the same file. */
-  readonly access = new SqliteAccessStore(() => this.database());
+  readonly access = new SqliteAccessStore(() => this.database(), () => this.noticeOtherWriters());
   private sql: Statements | null = null;
   private readonly fanout = new EventFanout();
   private readonly eventLogSize: number;
   private seq = 0;
   private sinceTrim = 0;
   private dataVersion = 0;
+  /** How often another connection was seen committing to the file (it may have changed anything). */
+  private otherWrites = 0;
+  private checkedThisTurn = false;
   /** Committed state of running activities (ended ones are read from the file). */
   private readonly running = new Map<string, StoredActivity>();
   /** Activities written by the batch being committed, not yet in `running`. */
@@ -126,6 +129,7 @@ export class SqliteStore implements ActivityStore {
     const sql = prepare(db);
     this.seq = sql.bounds.get()?.last ?? 0;
     this.dataVersion = sql.dataVersion.get()!;
+    this.otherWrites++; // whatever happened to the file while it was closed
     this.running.clear();
     this.db = db;
     this.sql = sql;
@@ -149,7 +153,7 @@ export class SqliteStore implements ActivityStore {
   /** The compare-and-set of one write; runs inside the batch's transaction. */
   private writeNow(sql: Statements, change: ActivityWrite): ActivityEvent | null {
     const id = change.activity.id;
-    if (this.batchLatest.size === 0) this.noticeOtherWriters(sql);
+    if (this.batchLatest.size === 0) this.noticeOtherWriters();
     const currentSeq = (this.batchLatest.get(id) ?? this.running.get(id))?.seq ?? sql.seqOf.get(id)?.seq;
     if (change.expectSeq === null ? currentSeq !== undefined : currentSeq !== change.expectSeq) return null;
     const seq = this.seq + 1;
@@ -166,12 +170,21 @@ export class SqliteStore implements ActivityStore {
     return this.appendEvent(sql, event, `{"seq":${seq},"type":${JSON.stringify(change.type)},"at":${stored.updatedAt},"activity":${doc}}`);
   }
 
-  /** Another connection committed to the file since we last looked: what we cached may be stale. */
-  private noticeOtherWriters(sql: Statements): void {
-    const version = sql.dataVersion.get()!;
-    if (version === this.dataVersion) return;
-    this.dataVersion = version;
-    this.running.clear();
+  /**
+   * Has another connection committed to the file since we last looked? Then what we cached may be
+   * stale: forget it. Looks at most once per event-loop turn; returns the count of such commits seen.
+   */
+  private noticeOtherWriters(): number {
+    if (this.checkedThisTurn || !this.sql) return this.otherWrites;
+    this.checkedThisTurn = true;
+    setImmediate(() => (this.checkedThisTurn = false));
+    const version = this.sql.dataVersion.get()!;
+    if (version !== this.dataVersion) {
+      this.dataVersion = version;
+      this.otherWrites++;
+      this.running.clear();
+    }
+    return this.otherWrites;
   }
 
   /** Appends an event whose `seq` is the next one; call inside a transaction. */
@@ -233,7 +246,7 @@ export class SqliteStore implements ActivityStore {
   async get(id: string): Promise<StoredActivity | undefined> {
     const sql = this.statements();
     if (this.queued.has(id)) await this.commits.settled();
-    this.noticeOtherWriters(sql);
+    this.noticeOtherWriters();
     const cached = this.running.get(id);
     if (cached) return cached;
     const row = sql.get.get(id);
