@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { isActivityEvent } from '@activityd/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyPatch, newActivity, type StoredActivity } from '../src/index.js';
+import { applyPatch, eventJson, newActivity, type StoredActivity } from '../src/index.js';
 import { SqliteStore } from '../src/sqlite/index.js';
 
 const T0 = 1_700_000_000_000;
@@ -99,6 +99,19 @@ describe('SqliteStore group commit (DESIGN §8)', () => {
     other.prepare(`UPDATE activities SET doc = json_set(doc, '$.title', 'changed') WHERE id = ?`).run(id);
     await new Promise((resolve) => setImmediate(resolve)); // the file is looked at once per event-loop turn
     expect((await store.get(id))?.title).toBe('changed');
+  });
+
+  it('the text of each event, as the log row keeps it, is what the streams send: JSON.stringify of the event', async () => {
+    const { store } = await setup();
+    const emitted: unknown[] = [];
+    store.subscribe((e) => emitted.push(e));
+    const started = await store.write({ type: 'activity.started', activity: newActivity({ type: 'upload', title: 'q"uote\u2028', context: { n: 1 } }, T0, null, 'node-1'), expectSeq: null });
+    const a: StoredActivity = { ...started!.activity, runner: 'node-1' };
+    await store.write({ type: 'activity.updated', activity: applyPatch(a, { progress: 12.5, subtitle: 'ü' }, T0 + 1), expectSeq: a.seq });
+    const log = await store.eventsAfter(0, 10);
+    expect(emitted).toEqual(log);
+    for (const event of emitted as object[]) expect(eventJson(event)).toBe(JSON.stringify(event));
+    expect(JSON.stringify(emitted)).not.toContain('runner');
   });
 
   it('close commits what is queued', async () => {

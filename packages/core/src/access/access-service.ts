@@ -46,7 +46,7 @@ export class AccessService {
   private readonly serverKey: Buffer;
   private readonly limiter = new FailedAuthLimiter();
   private readonly lastSeen = new Map<number, number>();
-  /** Principals by token hash (`t:`) and by signing user (`u:`), valid while the access records stay the same. */
+  /** Principals by token (`t:`) and by signing user (`u:`), valid while the access records stay the same. */
   private readonly principals: VersionedCache<Principal>;
   /** Access keys with their derived secrets, likewise. */
   private readonly keys: VersionedCache<{ key: KeyRecord; secret: string }>;
@@ -226,9 +226,9 @@ export class AccessService {
   }
 
   private async byToken(token: string): Promise<Principal> {
-    const hash = token ? tokenHash(token) : '';
-    const principal = hash ? await cached(this.principals, `t:${hash}`, async () => {
-      const record = await this.store.tokenByHash(hash);
+    // Keyed by the token itself, in memory only, so a hit costs no SHA-256; the store sees only the hash.
+    const principal = token ? await cached(this.principals, `t:${token}`, async () => {
+      const record = await this.store.tokenByHash(tokenHash(token));
       const user = record && (await this.store.getUser(record.userId));
       return record && user && this.principal(user, record.scopes, record.service, user.admin && record.scopes.includes('admin'));
     }) : undefined;

@@ -6,6 +6,7 @@ import { indexKey, publicChange, publicIndexEntry, type StoredChange, type Store
 import { ValidationError } from '@activityd/protocol/errors';
 import { toPublic, type StoredActivity } from '../activity.js';
 import { EventFanout } from '../event-fanout.js';
+import { rememberEventJson } from '../event-json.js';
 import {
   decodeCursor, encodeCursor, matchesQuery,
   type ActivityPage, type ActivityQuery, type ActivityStore, type ActivityWrite,
@@ -166,8 +167,10 @@ export class SqliteStore implements ActivityStore {
     });
     this.batchLatest.set(id, stored);
     const event: ActivityEvent = { seq, type: change.type, at: stored.updatedAt, activity };
-    // The event row embeds the document already serialised rather than serialising it again.
-    return this.appendEvent(sql, event, `{"seq":${seq},"type":${JSON.stringify(change.type)},"at":${stored.updatedAt},"activity":${doc}}`);
+    // The event row embeds the document already serialised, and the streams send that same text.
+    const text = `{"seq":${seq},"type":${JSON.stringify(change.type)},"at":${stored.updatedAt},"activity":${doc}}`;
+    rememberEventJson(event, text);
+    return this.appendEvent(sql, event, text);
   }
 
   /**
