@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { isActivityEvent } from '@activityd/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyPatch, eventJson, newActivity, type StoredActivity } from '../src/index.js';
+import { applyPatch, wireJson, newActivity, type StoredActivity } from '../src/index.js';
 import { SqliteStore } from '../src/sqlite/index.js';
 
 const T0 = 1_700_000_000_000;
@@ -110,7 +110,10 @@ describe('SqliteStore group commit (DESIGN §8)', () => {
     await store.write({ type: 'activity.updated', activity: applyPatch(a, { progress: 12.5, subtitle: 'ü' }, T0 + 1), expectSeq: a.seq });
     const log = await store.eventsAfter(0, 10);
     expect(emitted).toEqual(log);
-    for (const event of emitted as object[]) expect(eventJson(event)).toBe(JSON.stringify(event));
+    for (const event of emitted as Array<{ activity: object }>) {
+      expect(wireJson(event)).toBe(JSON.stringify(event));
+      expect(wireJson(event.activity)).toBe(JSON.stringify(event.activity));
+    }
     expect(JSON.stringify(emitted)).not.toContain('runner');
   });
 

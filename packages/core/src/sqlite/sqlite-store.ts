@@ -6,7 +6,7 @@ import { indexKey, publicChange, publicIndexEntry, type StoredChange, type Store
 import { ValidationError } from '@activityd/protocol/errors';
 import { toPublic, type StoredActivity } from '../activity.js';
 import { EventFanout } from '../event-fanout.js';
-import { rememberEventJson } from '../event-json.js';
+import { rememberWireJson } from '../wire-json.js';
 import {
   decodeCursor, encodeCursor, matchesQuery,
   type ActivityPage, type ActivityQuery, type ActivityStore, type ActivityWrite,
@@ -167,9 +167,10 @@ export class SqliteStore implements ActivityStore {
     });
     this.batchLatest.set(id, stored);
     const event: ActivityEvent = { seq, type: change.type, at: stored.updatedAt, activity };
-    // The event row embeds the document already serialised, and the streams send that same text.
+    // The event row embeds the document already serialised; replies and streams send these same texts.
     const text = `{"seq":${seq},"type":${JSON.stringify(change.type)},"at":${stored.updatedAt},"activity":${doc}}`;
-    rememberEventJson(event, text);
+    rememberWireJson(activity, doc);
+    rememberWireJson(event, text);
     return this.appendEvent(sql, event, text);
   }
 
