@@ -21,6 +21,13 @@ export interface SqliteStoreOptions {
   filename: string;
   /** How many events the log keeps (default 10,000). */
   eventLogSize?: number;
+  /**
+   * WAL pages after which a commit copies the WAL back into the database file (default 10,000,
+   * about 40 MB). A checkpoint copies each page changed since the last one once, however often it
+   * changed, so with SQLite's default of 1,000 the same few hot pages were copied and synced ten
+   * times as often: about 14 % of the server's CPU under a steady stream of progress updates.
+   */
+  checkpointPages?: number;
 }
 
 type Statements = ReturnType<typeof prepare>;
@@ -126,6 +133,9 @@ export class SqliteStore implements ActivityStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    db.pragma(`wal_autocheckpoint = ${this.options.checkpointPages ?? 10_000}`);
+    // After a checkpoint the WAL file is reused from its start; cap what it keeps on disk.
+    db.pragma('journal_size_limit = 67108864');
     migrate(db);
     const sql = prepare(db);
     this.seq = sql.bounds.get()?.last ?? 0;
