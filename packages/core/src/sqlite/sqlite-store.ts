@@ -38,10 +38,12 @@ interface ActivityRow { doc: string; runner: string | null }
 function prepare(db: Database.Database) {
   return {
     seqOf: db.prepare<[string], { seq: number }>('SELECT seq FROM activities WHERE id = ?'),
-    upsert: db.prepare(`INSERT INTO activities (id, seq, state, parent_id, runner, created_at, ended_at, lease_expires_at, doc)
-      VALUES (@id, @seq, @state, @parentId, @runner, @createdAt, @endedAt, @leaseExpiresAt, @doc)
-      ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, state = excluded.state, ended_at = excluded.ended_at,
-        lease_expires_at = excluded.lease_expires_at, doc = excluded.doc`),
+    insert: db.prepare<[string, number, string, string | null, string | null, number, number | null, number | null, string]>(
+      `INSERT INTO activities (id, seq, state, parent_id, runner, created_at, ended_at, lease_expires_at, doc)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    // Only these columns ever change after the insert (parent, runner and creation time never do).
+    update: db.prepare<[number, string, number | null, number | null, string, string]>(
+      'UPDATE activities SET seq = ?, state = ?, ended_at = ?, lease_expires_at = ?, doc = ? WHERE id = ?'),
     appendEvent: db.prepare('INSERT INTO events (seq, doc) VALUES (?, ?)'),
     trimEvents: db.prepare('DELETE FROM events WHERE seq <= ?'),
     get: db.prepare<[string], ActivityRow>('SELECT doc, runner FROM activities WHERE id = ?'),
@@ -171,10 +173,11 @@ export class SqliteStore implements ActivityStore {
     const stored: StoredActivity = { ...change.activity, seq };
     const activity = toPublic(stored);
     const doc = JSON.stringify(activity);
-    sql.upsert.run({
-      id, seq, state: stored.state, parentId: stored.parentId, runner: stored.runner, createdAt: stored.createdAt,
-      endedAt: stored.endedAt, leaseExpiresAt: stored.leaseExpiresAt, doc,
-    });
+    if (change.expectSeq === null) {
+      sql.insert.run(id, seq, stored.state, stored.parentId, stored.runner, stored.createdAt, stored.endedAt, stored.leaseExpiresAt, doc);
+    } else {
+      sql.update.run(seq, stored.state, stored.endedAt, stored.leaseExpiresAt, doc, id);
+    }
     this.batchLatest.set(id, stored);
     const event: ActivityEvent = { seq, type: change.type, at: stored.updatedAt, activity };
     // The event row embeds the document already serialised; replies and streams send these same texts.
