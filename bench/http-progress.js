@@ -6,7 +6,7 @@
 //   npm run bench:http                     # builds, then runs this with the defaults
 //   node bench/http-progress.js --duration 10 --concurrency 32 [--subscriber ws|listener|both]
 //        [--warmup 2] [--activities 256] [--rounds 1] [--client raw|http] [--store sqlite|memory]
-//        [--cpu-prof DIR] [--json]
+//        [--auth admin|token|signed[,...]] [--cpu-prof DIR] [--json]
 //
 // Processes (2 cores: the server gets one, the load the other): this process is the load generator
 // and the WebSocket subscriber; each server runs in a child process of its own (bench/lib/http-progress-*-server.js),
@@ -21,6 +21,15 @@
 //             each update as one JSON text frame). This is the figure DESIGN section 10 names.
 //   listener  an in-process callback in the server process (activityd: hub.on('activity.updated');
 //             baseline: a function call), no transport leg: the HTTP + store cost alone.
+//
+// Authentication of the updates (--auth, default admin; a comma list runs each mode on activityd in
+// every round, after one baseline run, and prints each against the admin run):
+//   admin     the admin token (ACTIVITYD_ADMIN_TOKEN) as a bearer token.
+//   token     a user's bearer token with the `report` scope, made through /v1/admin/users and
+//             /v1/admin/tokens; the user creates and updates the activities.
+//   signed    AdmiralCloud signed requests (version 5) with an access key of that user
+//             (/v1/admin/keys), signed per request by AdmiralCloud's own signer, `ac-signature`.
+// The WebSocket subscriber always uses the admin token.
 import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -35,6 +44,7 @@ import { parseArgs } from 'node:util';
 import { openConnections, requestText, startLoad } from './lib/http-progress-load.js';
 
 const TARGET = 0.6;
+const AUTHS = ['admin', 'token', 'signed'];
 const ACTIVITY_TYPE = 'bench.progress';
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -48,6 +58,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '1' },
     client: { type: 'string', default: 'raw' },
     store: { type: 'string', default: 'sqlite' },
+    auth: { type: 'string', default: 'admin' },
     'cpu-prof': { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -55,7 +66,8 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   console.log(`usage: node bench/http-progress.js [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256]
-       [--subscriber ws|listener|both] [--rounds 1] [--client raw|http] [--store sqlite|memory] [--cpu-prof DIR] [--json]
+       [--subscriber ws|listener|both] [--rounds 1] [--client raw|http] [--store sqlite|memory]
+       [--auth admin|token|signed[,...]] [--cpu-prof DIR] [--json]
 --store memory is for diagnosis only (how much of the cost is SQLite); the DESIGN figure is SQLite.
 Build first (npm run build), or run it as: npm run bench:http -- --duration 5`);
   process.exit(0);
@@ -75,6 +87,7 @@ const config = {
   store: ['sqlite', 'memory'].includes(flags.store) ? flags.store : usage('--store is sqlite or memory'),
   subscribers: flags.subscriber === 'both' ? ['ws', 'listener'] : ['ws', 'listener'].includes(flags.subscriber) ? [flags.subscriber] : usage('--subscriber is ws, listener or both'),
   cpuProf: flags['cpu-prof'] ? resolve(flags['cpu-prof']) : undefined,
+  auths: [...new Set(flags.auth.split(','))].map((a) => (AUTHS.includes(a) ? a : usage('--auth is admin, token or signed, or a comma list of them'))),
 };
 config.activities = Math.max(config.activities, config.concurrency);
 
@@ -88,6 +101,8 @@ for (const built of ['../packages/server/dist/index.js', '../packages/core/dist/
 }
 // `ws` is already in the workspace as a dependency of @activityd/server: take it from there.
 const { WebSocket } = createRequire(here('../packages/server/package.json'))('ws');
+// AdmiralCloud's published signer, a devDependency of the workspace (the signed-request tests use it).
+const acSignature = config.auths.includes('signed') ? createRequire(here('../package.json'))('ac-signature') : undefined;
 
 const log = (line) => {
   if (!flags.json) console.log(line);
@@ -186,34 +201,62 @@ function machineBusySeconds() {
 }
 
 /** Creates the activities (activityd) or makes up ids of the same shape (baseline). */
-async function makeActivities(side, connection, port, headers) {
+async function makeActivities(side, connection, port, headersFor) {
   if (side !== 'activityd') return Array.from({ length: config.activities }, () => randomUUID());
   const ids = [];
   for (let i = 0; i < config.activities; i++) {
     const body = JSON.stringify({ type: ACTIVITY_TYPE, title: `bench ${i}`, progress: 0 });
-    const reply = await connection.request(requestText('POST', '/v1/activities', port, headers, body));
+    const reply = await connection.request(requestText('POST', '/v1/activities', port, headersFor('/v1/activities', body), body));
     if (reply.status !== 201) throw new Error(`POST /v1/activities answered ${reply.status}: ${reply.body.toString('utf8').slice(0, 300)}`);
     ids.push(JSON.parse(reply.body.toString('utf8')).id);
   }
   return ids;
 }
 
-/** Runs one side with one kind of subscriber; returns its figures. */
-async function runSide(side, subscriber) {
+/**
+ * The headers of each request for an authentication mode: `(path, body) => headers`. For `token`
+ * and `signed` it first makes a user with a token or an access key through the admin API.
+ */
+async function credentialsFor(auth, connection, port, adminToken) {
+  const json = { 'Content-Type': 'application/json' };
+  const bearer = (token) => () => ({ Authorization: `Bearer ${token}`, ...json });
+  if (auth === 'admin') return bearer(adminToken);
+  const admin = async (path, body) => {
+    const reply = await connection.request(requestText('POST', path, port, bearer(adminToken)(), JSON.stringify(body)));
+    if (reply.status !== 201) throw new Error(`POST ${path} answered ${reply.status}: ${reply.body.toString('utf8').slice(0, 300)}`);
+    return JSON.parse(reply.body.toString('utf8'));
+  };
+  const user = await admin('/v1/admin/users', { name: 'bench', groups: ['root'] });
+  if (auth === 'token') return bearer((await admin('/v1/admin/tokens', { userId: user.id, scopes: ['report'], name: 'bench' })).token);
+  const { accessKey, accessSecret } = await admin('/v1/admin/keys', { userId: user.id });
+  return (path, body) => {
+    const signed = acSignature.sign({ accessSecret, path, payload: JSON.parse(body) }, { version: 5 });
+    return {
+      'x-admiralcloud-accesskey': accessKey, 'x-admiralcloud-rts': String(signed.timestamp), 'x-admiralcloud-hash': signed.hash,
+      'x-admiralcloud-version': '5', ...json,
+    };
+  };
+}
+
+/** Runs one side with one kind of subscriber and one authentication mode; returns its figures. */
+async function runSide(side, subscriber, auth = 'admin') {
   const token = `bench_${randomBytes(24).toString('base64url')}`;
   const server = await ServerChild.start(side, subscriber, token);
   const port = Number(server.url.port);
-  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
   const method = side === 'activityd' ? 'PATCH' : 'POST';
   let ws;
   let connections = [];
   try {
     ws = subscriber === 'ws' ? await subscribeWs(server.url, token) : undefined;
     connections = await openConnections(config.client, port, config.concurrency);
-    const ids = await makeActivities(side, connections[0], port, headers);
+    // The baseline ignores credentials: it gets the admin mode's headers.
+    const headersFor = await credentialsFor(side === 'activityd' ? auth : 'admin', connections[0], port, token);
+    const ids = await makeActivities(side, connections[0], port, headersFor);
     const paths = new Map(ids.map((id) => [id, `/v1/activities/${id}`]));
-    const load = startLoad(connections, ids, (id, progress) =>
-      requestText(method, paths.get(id), port, headers, `{"progress":${progress}}`));
+    const load = startLoad(connections, ids, (id, progress) => {
+      const body = `{"progress":${progress}}`;
+      return requestText(method, paths.get(id), port, headersFor(paths.get(id), body), body);
+    });
     const failed = load.done.then(() => null, (error) => error);
     const phase = (ms) => Promise.race([sleep(ms), failed.then((error) => { if (error) throw error; })]);
 
@@ -245,7 +288,7 @@ async function runSide(side, subscriber) {
     const { windowAcked, acked } = load.state;
     const [p50, p99] = load.state.latencies.percentiles(50, 99);
     return {
-      side, subscriber,
+      side, subscriber, auth: side === 'activityd' ? auth : null,
       updatesPerSec: windowAcked / seconds,
       p50Ms: p50, p99Ms: p99,
       serverCpu: (s1.cpuMicros - s0.cpuMicros) / 1e6 / seconds,
@@ -291,16 +334,19 @@ for (const subscriber of config.subscribers) {
   const rounds = [];
   for (let round = 0; round < config.rounds; round++) {
     const bare = await runSide('bare', subscriber);
-    const ours = await runSide('activityd', subscriber);
-    rounds.push({ bare, ours });
+    // `ours` is the first --auth mode (admin by default); `auths` has every mode's run.
+    const auths = {};
+    for (const auth of config.auths) auths[auth] = await runSide('activityd', subscriber, auth);
+    rounds.push({ bare, ours: auths[config.auths[0]], auths });
   }
   log(`  ${'side'.padEnd(16)}${'updates/s'.padStart(11)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'server CPU'.padStart(12)}` +
     `${'µs CPU/upd'.padStart(12)}${'load CPU'.padStart(10)}${'others'.padStart(8)}${'RSS MB'.padStart(8)}   deliveries / acknowledged`);
-  for (const { bare, ours } of rounds) {
-    for (const r of [bare, ours]) {
+  for (const { bare, auths } of rounds) {
+    for (const r of [bare, ...Object.values(auths)]) {
       const match = r.deliveries === r.acked && r.failed === 0;
       if (!match) ok = false;
-      log(`  ${(r.side === 'bare' ? 'bare node:http' : 'activityd').padEnd(16)}${fmt(r.updatesPerSec).padStart(11)}` +
+      const name = r.side === 'bare' ? 'bare node:http' : config.auths.length > 1 || r.auth !== 'admin' ? `activityd ${r.auth}` : 'activityd';
+      log(`  ${name.padEnd(16)}${fmt(r.updatesPerSec).padStart(11)}` +
         `${fmt(r.p50Ms, 2).padStart(9)}${fmt(r.p99Ms, 2).padStart(9)}${pct(r.serverCpu).padStart(12)}` +
         `${fmt(r.serverCpuMicrosPerUpdate).padStart(12)}${pct(r.loadCpu).padStart(10)}${(r.otherCpu === null ? '?' : pct(r.otherCpu)).padStart(8)}` +
         `${fmt(r.serverRssMb).padStart(8)}   ` +
@@ -317,13 +363,30 @@ for (const subscriber of config.subscribers) {
   // whatever limits this run (the load process, other work on the machine).
   summary.cpuRatio = median(rounds.map((r) => r.bare.serverCpuMicrosPerUpdate)) / median(rounds.map((r) => r.ours.serverCpuMicrosPerUpdate));
   summary.meetsTarget = summary.ratio >= TARGET;
+  // What authentication costs: each mode against the first one, by updates/s and by CPU per update.
+  // Ratios are taken within each round (the runs of one round are back to back, so they share the
+  // machine's load), then the median over the rounds.
+  const firstOf = (r) => r.auths[config.auths[0]];
+  summary.auth = Object.fromEntries(config.auths.map((auth) => [auth, {
+    updatesPerSec: median(rounds.map((r) => r.auths[auth].updatesPerSec)),
+    cpuMicrosPerUpdate: median(rounds.map((r) => r.auths[auth].serverCpuMicrosPerUpdate)),
+    updatesRatio: median(rounds.map((r) => r.auths[auth].updatesPerSec / firstOf(r).updatesPerSec)),
+    cpuRatio: median(rounds.map((r) => r.auths[auth].serverCpuMicrosPerUpdate / firstOf(r).serverCpuMicrosPerUpdate)),
+  }]));
+  const first = summary.auth[config.auths[0]];
   results.push({ ...summary, rounds });
   log(`  ratio activityd / bare: ${pct(summary.ratio)} of the baseline's updates/s ` +
     `(target ≥ ${pct(TARGET)}${subscriber === 'listener' ? ', which DESIGN sets for the ws leg' : ''}: ${summary.meetsTarget ? 'met' : 'BELOW'}); ` +
     `p99 ${fmt(summary.ours.p99Ms / summary.bare.p99Ms, 2)} × bare`);
   log(`  server CPU per update, bare / activityd: ${pct(summary.cpuRatio)} (the ratio if both servers had a core to themselves)`);
+  if (config.auths.length > 1) {
+    for (const [auth, a] of Object.entries(summary.auth).slice(1)) {
+      log(`  auth ${auth} / ${config.auths[0]} (median of the per-round ratios): ${pct(a.updatesRatio)} of the updates/s, ` +
+        `${fmt(a.cpuRatio, 2)} × the CPU per update (medians: ${fmt(a.cpuMicrosPerUpdate)} vs ${fmt(first.cpuMicrosPerUpdate)} µs)`);
+    }
+  }
   const bareCpu = median(rounds.map((r) => r.bare.serverCpu));
-  const others = Math.max(...rounds.flatMap((r) => [r.bare.otherCpu ?? 0, r.ours.otherCpu ?? 0]));
+  const others = Math.max(...rounds.flatMap((r) => [r.bare.otherCpu ?? 0, ...Object.values(r.auths).map((o) => o.otherCpu ?? 0)]));
   if (others > 0.1) log(`  WARNING: other processes used up to ${pct(others)} of a core during the window: the machine was not quiet, rerun`);
   else if (bareCpu < 0.9) log(`  note: the bare server used ${pct(bareCpu)} of a core: the load process, not the server, limits the baseline`);
 }

@@ -24,6 +24,7 @@ export {
   type StoredActivity, type ActivitySpec, type ActivityPatch, type ActivityEnd,
 } from './activity.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { wireJson, rememberWireJson } from './wire-json.js';
 export { statesOf, isStateFilter } from './state-filter.js';
 export {
   matchesQuery, typeMatches, encodeCursor, decodeCursor, compareNewestFirst,

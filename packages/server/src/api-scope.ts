@@ -1,5 +1,5 @@
 import type { Principal } from '@activityd/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { credentialsOf, isSigned, type Authenticator } from './auth.js';
 import { useJsonBodies } from './json-body.js';
 import { useStrictValidation } from './validation.js';
@@ -23,10 +23,20 @@ export function useApiScope(app: FastifyInstance, auth: Authenticator): void {
   useStrictValidation(app);
   useJsonBodies(app);
   if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null as unknown as Principal);
-  app.addHook('onRequest', async (request) => {
-    if (!isSigned(request) || !mayHaveBody(request.method)) request.principal = await auth.authenticate(credentialsOf(request));
+  // Callback-style hooks: a hook with nothing to do then costs no promise.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (isSigned(request) && mayHaveBody(request.method)) return done();
+    authenticateInto(request, auth, done);
   });
-  app.addHook('preValidation', async (request) => {
-    if (isSigned(request) && mayHaveBody(request.method)) request.principal = await auth.authenticate(credentialsOf(request));
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (!isSigned(request) || !mayHaveBody(request.method)) return done();
+    authenticateInto(request, auth, done);
   });
+}
+
+function authenticateInto(request: FastifyRequest, auth: Authenticator, done: HookHandlerDoneFunction): void {
+  auth.authenticate(credentialsOf(request)).then((principal) => {
+    request.principal = principal;
+    done();
+  }, (error: Error) => done(error));
 }

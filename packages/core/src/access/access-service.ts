@@ -7,6 +7,7 @@ import { groupsAtOrBelow, ROOT_GROUP } from './group-tree.js';
 import { canSee, requireScope, type Principal, type Scope } from './rules.js';
 import { accessSecretOf, newAccessKey, newId, newToken, sameDigest, tokenHash } from './secrets.js';
 import { acSignature, withIntegers, type SignedHeaders, type SignedRequest } from './signature.js';
+import { VersionedCache } from './versioned-cache.js';
 
 /** Every scope, and those a token gets when none are named. */
 export const SCOPES: readonly Scope[] = ['read', 'report', 'cancel', 'admin'];
@@ -45,9 +46,16 @@ export class AccessService {
   private readonly serverKey: Buffer;
   private readonly limiter = new FailedAuthLimiter();
   private readonly lastSeen = new Map<number, number>();
+  /** Principals by token (`t:`) and by signing user (`u:`), valid while the access records stay the same. */
+  private readonly principals: VersionedCache<Principal>;
+  /** Access keys with their derived secrets, likewise. */
+  private readonly keys: VersionedCache<{ key: KeyRecord; secret: string }>;
 
   constructor(options: AccessOptions) {
     this.store = options.store;
+    const version = options.store.version?.bind(options.store);
+    this.principals = new VersionedCache(version);
+    this.keys = new VersionedCache(version);
     this.clock = options.clock;
     this.serverKey = options.serverKey ?? randomBytes(32);
   }
@@ -225,21 +233,28 @@ export class AccessService {
   }
 
   private async byToken(token: string): Promise<Principal> {
-    const record = token ? await this.store.tokenByHash(tokenHash(token)) : undefined;
-    // The user and the group tree together: one round trip to a shared store, not two.
-    const [user, groups] = record ? await Promise.all([this.store.getUser(record.userId), this.store.listGroups()]) : [];
-    if (!record || !user) throw new UnauthenticatedError('invalid or revoked token');
-    return this.principal(user, record.scopes, record.service, user.admin && record.scopes.includes('admin'), groups);
+    // Keyed by the token itself, in memory only, so a hit costs no SHA-256; the store sees only the hash.
+    const principal = token ? await cached(this.principals, `t:${token}`, async () => {
+      const record = await this.store.tokenByHash(tokenHash(token));
+      // The user and the group tree together: one round trip to a shared store, not two.
+      const [user, groups] = record ? await Promise.all([this.store.getUser(record.userId), this.store.listGroups()]) : [];
+      return record && user && this.principal(user, record.scopes, record.service, user.admin && record.scopes.includes('admin'), groups);
+    }) : undefined;
+    if (!principal) throw new UnauthenticatedError('invalid or revoked token');
+    return principal;
   }
 
   private async bySignature(headers: SignedHeaders, request: SignedRequest): Promise<Principal> {
     if (!headers.hash) throw signatureError('acsignature_hashMissing');
     const rts = Number(headers.rts);
     if (!Number.isFinite(rts) || Math.abs(this.clock.now() / 1000 - rts) > SKEW_S) throw signatureError('acsignature_rtsDeviation');
-    const key = await this.store.getKey(headers.accessKey);
+    const found = await cached(this.keys, headers.accessKey, async () => {
+      const key = await this.store.getKey(headers.accessKey);
+      return key && { key, secret: accessSecretOf(this.serverKey, key.accessKey, key.salt) };
+    });
     const version = headers.version === undefined ? 1 : Number(headers.version);
-    if (!key || ![1, 2, 3, 4, 5].includes(version)) throw signatureError('acsignature_hashMismatch');
-    const secret = accessSecretOf(this.serverKey, key.accessKey, key.salt);
+    if (!found || ![1, 2, 3, 4, 5].includes(version)) throw signatureError('acsignature_hashMismatch');
+    const { key, secret } = found;
     const matches = [request.payload, withIntegers(request.payload)].some((payload) => {
       const expected = acSignature(secret, version, headers.rts!, headers.identifier, { ...request, payload });
       return expected !== undefined && sameDigest(expected, headers.hash!);
@@ -249,24 +264,26 @@ export class AccessService {
       const now = this.clock.now();
       if (!(await this.store.rememberSignature(headers.hash, now, now + 2 * SKEW_S * 1000))) throw signatureError('acsignature_replayed');
     }
-    let user = await this.store.getUser(key.userId);
-    if (key.service && headers.identifier !== undefined) {
-      user = /^\d{1,15}$/.test(headers.identifier) ? await this.store.getUser(Number(headers.identifier)) : undefined;
-      if (!user) throw signatureError('acsignature_hashMismatch');
-    }
-    if (!user) throw signatureError('acsignature_hashMismatch');
-    return this.principal(user, [...DEFAULT_SCOPES], false, false);
+    const onBehalf = key.service && headers.identifier !== undefined;
+    const userId = !onBehalf ? key.userId : /^\d{1,15}$/.test(headers.identifier!) ? Number(headers.identifier) : undefined;
+    const principal = userId === undefined ? undefined : await cached(this.principals, `u:${userId}`, async () => {
+      const user = await this.store.getUser(userId);
+      return user && this.principal(user, [...DEFAULT_SCOPES], false, false);
+    });
+    if (!principal) throw signatureError('acsignature_hashMismatch');
+    return principal;
   }
 
   private async principal(user: UserRecord, scopes: Scope[], service: boolean, admin: boolean, groups?: GroupRecord[]): Promise<Principal> {
-    return {
+    // Frozen: one cached principal serves many requests.
+    return Object.freeze({
       userId: user.id,
       admin,
       scopes: admin ? scopes : scopes.filter((s) => s !== 'admin'),
       groups: user.groups,
       visibleGroups: groupsAtOrBelow(user.groups, groups ?? (await this.store.listGroups())),
       service,
-    };
+    });
   }
 
   private async requireUser(id: number): Promise<UserRecord> {
@@ -280,6 +297,16 @@ export class AccessService {
     const unknown = ids.filter((id) => !known.has(id));
     if (unknown.length) throw new ValidationError(`unknown groups: ${unknown.join(', ')}`, { groups: unknown });
   }
+}
+
+/** The cached value, or builds it; a value built while the records changed is not kept. */
+async function cached<V>(cache: VersionedCache<V>, key: string, build: () => Promise<V | undefined>): Promise<V | undefined> {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const version = cache.current();
+  const value = await build();
+  if (value !== undefined) cache.set(key, value, version);
+  return value;
 }
 
 function signatureError(message: string): UnauthenticatedError {

@@ -82,4 +82,12 @@ export interface AccessStore {
    * has not expired (a replay). Atomic, so two nodes never both accept one signature.
    */
   rememberSignature(hash: string, now: number, expiresAt: number): Promise<boolean>;
+  /**
+   * A number that changes whenever a user, group, token or key changes — through this store or,
+   * for a file shared with another process, through that process — read synchronously on every
+   * request. The access service caches principals while it stays the same, so a revocation still
+   * applies to the next request. Optional: a store that cannot tell cheaply (several nodes) leaves
+   * it out, and nothing is cached. Presence and seen signatures do not count as changes.
+   */
+  version?(): number;
 }

@@ -9,8 +9,14 @@ export class MemoryAccessStore implements AccessStore {
   private readonly presence = new Map<number, number>();
   private readonly signatures = new Map<string, number>();
   private nextUserId = 1;
+  private changes = 0;
+
+  version(): number {
+    return this.changes;
+  }
 
   async createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord> {
+    this.changes++;
     const record = { ...user, id: this.nextUserId++ };
     this.users.set(record.id, record);
     return record;
@@ -18,6 +24,7 @@ export class MemoryAccessStore implements AccessStore {
   async getUser(id: number) { return this.users.get(id); }
   async listUsers() { return [...this.users.values()]; }
   async deleteUser(id: number): Promise<boolean> {
+    this.changes++;
     for (const [tid, t] of this.tokens) if (t.userId === id) this.tokens.delete(tid);
     for (const [k, key] of this.keys) if (key.userId === id) this.keys.delete(k);
     this.presence.delete(id);
@@ -25,13 +32,15 @@ export class MemoryAccessStore implements AccessStore {
   }
   async createGroup(group: GroupRecord): Promise<boolean> {
     if (this.groups.has(group.id)) return false;
+    this.changes++;
     this.groups.set(group.id, group);
     return true;
   }
   async listGroups() { return [...this.groups.values()]; }
-  async deleteGroup(id: string) { return this.groups.delete(id); }
+  async deleteGroup(id: string) { this.changes++; return this.groups.delete(id); }
   async createToken(token: TokenRecord) {
     if (this.tokens.has(token.id)) return false;
+    this.changes++;
     this.tokens.set(token.id, token);
     return true;
   }
@@ -40,11 +49,11 @@ export class MemoryAccessStore implements AccessStore {
     return undefined;
   }
   async listTokens() { return [...this.tokens.values()]; }
-  async deleteToken(id: string) { return this.tokens.delete(id); }
-  async createKey(key: KeyRecord) { this.keys.set(key.accessKey, key); }
+  async deleteToken(id: string) { this.changes++; return this.tokens.delete(id); }
+  async createKey(key: KeyRecord) { this.changes++; this.keys.set(key.accessKey, key); }
   async getKey(accessKey: string) { return this.keys.get(accessKey); }
   async listKeys() { return [...this.keys.values()]; }
-  async deleteKey(accessKey: string) { return this.keys.delete(accessKey); }
+  async deleteKey(accessKey: string) { this.changes++; return this.keys.delete(accessKey); }
   async touchPresence(userId: number, seenAt: number) { this.presence.set(userId, Math.max(seenAt, this.presence.get(userId) ?? 0)); }
   async listPresence(): Promise<PresenceRecord[]> { return [...this.presence].map(([userId, seenAt]) => ({ userId, seenAt })); }
   async rememberSignature(hash: string, now: number, expiresAt: number): Promise<boolean> {

@@ -18,8 +18,34 @@ const key = (r: KeyRow): KeyRecord => ({ accessKey: r.access_key, userId: r.user
 export class SqliteAccessStore implements AccessStore {
   private prepared: { db: Database.Database; sql: ReturnType<typeof prepare> } | null = null;
 
-  /** `database` gives the open database, or throws while the store is closed. */
-  constructor(private readonly database: () => Database.Database) {}
+  private changes = 0;
+
+  /**
+   * `database` gives the open database, or throws while the store is closed; `otherWrites` counts
+   * the commits other connections made to the file (the CLI managing access on the same data directory).
+   */
+  constructor(
+    private readonly database: () => Database.Database,
+    private readonly otherWrites: () => number = () => 0,
+  ) {}
+
+  private otherWritesSeen = 0;
+
+  /** Counts changes made here and commits seen from other connections; see `AccessStore.version`. */
+  version(): number {
+    const other = this.otherWrites();
+    if (other !== this.otherWritesSeen) {
+      this.otherWritesSeen = other;
+      this.changes++;
+    }
+    return this.changes;
+  }
+
+  /** Counts a change of the records principals are built from. */
+  private changed<T>(result: T): T {
+    this.changes++;
+    return result;
+  }
 
   private get db(): Database.Database {
     return this.database();
@@ -34,32 +60,32 @@ export class SqliteAccessStore implements AccessStore {
 
 
   async createUser(u: Omit<UserRecord, 'id'>): Promise<UserRecord> {
-    const { lastInsertRowid } = this.sql.insertUser.run(u.name, JSON.stringify(u.groups), u.admin ? 1 : 0, u.createdAt);
+    const { lastInsertRowid } = this.changed(this.sql.insertUser.run(u.name, JSON.stringify(u.groups), u.admin ? 1 : 0, u.createdAt));
     return { ...u, id: Number(lastInsertRowid) };
   }
   async getUser(id: number) { const r = this.sql.getUser.get(id); return r ? user(r) : undefined; }
   async listUsers() { return this.sql.listUsers.all().map(user); }
   async deleteUser(id: number): Promise<boolean> {
-    return this.db.transaction(() => {
+    return this.changed(this.db.transaction(() => {
       this.sql.deleteUserTokens.run(id);
       this.sql.deleteUserKeys.run(id);
       this.sql.deleteUserPresence.run(id);
       return this.sql.deleteUser.run(id).changes > 0;
-    })();
+    })());
   }
-  async createGroup(g: GroupRecord) { return this.sql.insertGroup.run(g.id, g.name, g.parentId, g.createdAt).changes > 0; }
+  async createGroup(g: GroupRecord) { return this.changed(this.sql.insertGroup.run(g.id, g.name, g.parentId, g.createdAt).changes > 0); }
   async listGroups() { return this.sql.listGroups.all().map(group); }
-  async deleteGroup(id: string) { return this.sql.deleteGroup.run(id).changes > 0; }
+  async deleteGroup(id: string) { return this.changed(this.sql.deleteGroup.run(id).changes > 0); }
   async createToken(t: TokenRecord) {
-    return this.sql.insertToken.run(t.id, t.userId, JSON.stringify(t.scopes), t.name, t.service ? 1 : 0, t.hash, t.createdAt).changes > 0;
+    return this.changed(this.sql.insertToken.run(t.id, t.userId, JSON.stringify(t.scopes), t.name, t.service ? 1 : 0, t.hash, t.createdAt).changes > 0);
   }
   async tokenByHash(hash: string) { const r = this.sql.tokenByHash.get(hash); return r ? token(r) : undefined; }
   async listTokens() { return this.sql.listTokens.all().map(token); }
-  async deleteToken(id: string) { return this.sql.deleteToken.run(id).changes > 0; }
-  async createKey(k: KeyRecord) { this.sql.insertKey.run(k.accessKey, k.userId, k.service ? 1 : 0, k.salt, k.createdAt); }
+  async deleteToken(id: string) { return this.changed(this.sql.deleteToken.run(id).changes > 0); }
+  async createKey(k: KeyRecord) { this.changed(this.sql.insertKey.run(k.accessKey, k.userId, k.service ? 1 : 0, k.salt, k.createdAt)); }
   async getKey(accessKey: string) { const r = this.sql.getKey.get(accessKey); return r ? key(r) : undefined; }
   async listKeys() { return this.sql.listKeys.all().map(key); }
-  async deleteKey(accessKey: string) { return this.sql.deleteKey.run(accessKey).changes > 0; }
+  async deleteKey(accessKey: string) { return this.changed(this.sql.deleteKey.run(accessKey).changes > 0); }
   async touchPresence(userId: number, seenAt: number) { this.sql.touch.run(userId, seenAt); }
   async listPresence(): Promise<PresenceRecord[]> { return this.sql.listPresence.all().map((r) => ({ userId: r.user_id, seenAt: r.seen_at })); }
   async rememberSignature(hash: string, now: number, expiresAt: number): Promise<boolean> {

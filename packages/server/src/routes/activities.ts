@@ -6,7 +6,7 @@ import {
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { listParam } from '../query.js';
-import { errorReplies, requireBody } from '../route-helpers.js';
+import { errorReplies, requireBody, writtenActivity } from '../route-helpers.js';
 
 const Activity = Type.Ref('Activity');
 const idParams = IdParams;
@@ -52,7 +52,7 @@ export async function activityRoutes(app: FastifyInstance, { hub }: { hub: Activ
   }, async (request, reply) => {
     const body = requireBody<CreateActivityBody>(request);
     reply.code(201);
-    return hub.create(body, request.principal);
+    return writtenActivity(reply, await hub.create(body, request.principal));
   });
 
   app.patch('/activities/:id', {
@@ -60,14 +60,14 @@ export async function activityRoutes(app: FastifyInstance, { hub }: { hub: Activ
       summary: 'Report progress, or end the activity with `state: completed|failed`; renews the lease', tags: ['activities'],
       params: idParams, body: PatchActivityBody, response: { 200: Activity, ...errorReplies },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { id } = request.params as IdParams;
-    return hub.update(id, patchOf(requireBody<PatchActivityBody>(request)), request.principal);
+    return writtenActivity(reply, await hub.update(id, patchOf(requireBody<PatchActivityBody>(request)), request.principal));
   });
 
   app.delete('/activities/:id', {
     schema: { summary: 'Cancel the activity', tags: ['activities'], params: idParams, response: { 200: Activity, ...errorReplies } },
-  }, async (request) => hub.cancel((request.params as IdParams).id, request.principal));
+  }, async (request, reply) => writtenActivity(reply, await hub.cancel((request.params as IdParams).id, request.principal)));
 
   app.get('/activities/:id/result', {
     schema: {

@@ -1,16 +1,11 @@
-import type { StreamItem } from '@activityd/core';
+import { wireJson, type StreamItem } from '@activityd/core';
 
 // Each item is serialised once per transport, however many subscribers receive it: the hub hands
 // every subscriber the same event object, so these caches hit for all but the first.
 const sseFrames = new WeakMap<StreamItem, Buffer>();
 const wsFrames = new WeakMap<StreamItem, Buffer>();
-const json = new WeakMap<StreamItem, string>();
-
-function jsonOf(item: StreamItem): string {
-  let text = json.get(item);
-  if (text === undefined) json.set(item, (text = JSON.stringify(item)));
-  return text;
-}
+// The JSON text itself comes from core, which the SQLite store fills as it writes the event's log row.
+const jsonOf = (item: StreamItem): string => wireJson(item);
 
 /** `id: <seq>`, `event: <type>`, `data: <the event JSON>`. */
 export function sseFrame(item: StreamItem): Buffer {

@@ -1,6 +1,7 @@
 import { streamFilter, type ActivityHub, type Principal, type StreamClose, type StreamFilterInput, type StreamItem, type Subscription } from '@activityd/core';
 import { ActivitydError, ValidationError, WsClientMessage } from '@activityd/protocol';
 import { Ajv } from 'ajv';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
 /** Past this many bytes queued on a socket, the subscription waits for it to drain. */
@@ -47,6 +48,7 @@ export interface WsFormat {
 export class WsConnection {
   private subscription: Subscription | undefined;
   private waiting = false;
+  private corked = false;
   private generation = 0;
 
   constructor(private readonly hub: ActivityHub, private readonly socket: WebSocket, private readonly who: Principal, private readonly format: WsFormat) {
@@ -108,6 +110,7 @@ export class WsConnection {
 
   /** Sends a frame; `false` once the socket has more queued than it should, until the queue drains. */
   private send(frame: Buffer): boolean {
+    this.corkUntilNextTick();
     // A text frame: `ws` sends a Buffer as binary unless told, and browsers would get a Blob.
     this.socket.send(frame, { binary: false }, () => {
       if (this.waiting && this.socket.bufferedAmount < HIGH_WATER) {
@@ -117,6 +120,21 @@ export class WsConnection {
     });
     if (this.socket.bufferedAmount >= HIGH_WATER) this.waiting = true;
     return !this.waiting;
+  }
+
+  /**
+   * Frames sent in one tick (a group commit emits a whole batch at once) leave in one write
+   * instead of one system call each.
+   */
+  private corkUntilNextTick(): void {
+    const raw = (this.socket as unknown as { _socket?: Socket })._socket;
+    if (this.corked || !raw) return;
+    this.corked = true;
+    raw.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      raw.uncork();
+    });
   }
 
   private close(close: StreamClose): void {
