@@ -7,7 +7,8 @@ export interface SseMessage {
 
 /**
  * Reads Server-Sent Events from a fetch body, so custom headers (the token) work everywhere,
- * unlike `EventSource`. Handles `\n`, `\r\n` and `\r` line ends and multi-line `data:`.
+ * unlike `EventSource`. Handles `\n`, `\r\n` and `\r` line ends and multi-line `data:`. A message with
+ * an `id:` and no `data:` (the cursor a stream starts after) is yielded with `event` and `data` empty.
  */
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
@@ -15,6 +16,7 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   let id: string | undefined;
   let event = '';
   let data: string[] = [];
+  let idOnly = false;
   try {
     for (let ended = false; !ended; ) {
       const { value, done } = await reader.read();
@@ -28,6 +30,9 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
         buffer = buffer.slice(match.index + match[0].length);
         if (line === '') {
           if (data.length) yield { id, event: event || 'message', data: data.join('\n') };
+          // An `id:` alone moves the cursor without an event (EventSource keeps it silently).
+          else if (idOnly) yield { id, event: '', data: '' };
+          idOnly = false;
           event = '';
           data = [];
           continue;
@@ -38,7 +43,10 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
         const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
         if (field === 'data') data.push(text);
         else if (field === 'event') event = text;
-        else if (field === 'id') id = text;
+        else if (field === 'id') {
+          id = text;
+          idOnly = data.length === 0;
+        }
       }
     }
   } finally {

@@ -53,6 +53,12 @@ export async function* watchEvents(t: Transport, filters: WatchFilters = {}, opt
       options.onState?.('live');
       failures = 0;
       for await (const message of readSse(response.body)) {
+        if (message.data === '') {
+          // The cursor the stream starts after: a watch "from now" resumes from it if the
+          // connection dies before the first event.
+          if (cursor === undefined && message.id !== undefined && /^\d+$/.test(message.id)) cursor = Number(message.id);
+          continue;
+        }
         if (message.event === 'close') {
           // The server ends the stream with the `seq` to resume after: a watch "from now" that has
           // had no event yet resumes from there, not from a later "now" (that would be a gap).

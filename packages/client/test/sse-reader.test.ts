@@ -24,6 +24,13 @@ describe('readSse', () => {
     ]);
   });
 
+  it('an id with no data is yielded as a cursor, with event and data empty (EventSource keeps it silently)', async () => {
+    expect(await read(['retry: 1000\n\nid: 41\n\nid: 42\nevent: activity.started\ndata: {}\n\n'])).toEqual([
+      { id: '41', event: '', data: '' },
+      { id: '42', event: 'activity.started', data: '{}' },
+    ]);
+  });
+
   it('joins multi-line data; the event defaults to `message`; the last id carries over', async () => {
     expect(await read(['id: 7\ndata: one\ndata:two\n\ndata: three\n\n'])).toEqual([
       { id: '7', event: 'message', data: 'one\ntwo' },

@@ -63,7 +63,13 @@ export async function openSseStream(
     ({ subscription } = await hub.streams.subscribe(request.principal, filters, {
       // Known before the first write: a replay can fill the socket before `subscribe` resolves,
       // and its drain (or the connection's close) must reach the subscription meanwhile.
-      opened: (_seq, s) => (subscription = s),
+      opened: (seq, s) => {
+        subscription = s;
+        // The position the stream starts after, as an `id:` with no data: EventSource keeps it as
+        // its Last-Event-ID without dispatching anything, so a stream that dies before its first
+        // event (a crash, a cut connection) still resumes from here, not from a later "now".
+        res.write(`id: ${seq}\n\n`);
+      },
       send: (item) => res.write(format.frame(item)),
       close: (close) => res.end(format.close(close)),
     }, since));

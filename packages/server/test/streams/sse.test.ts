@@ -20,7 +20,8 @@ describe('SSE /v1/events', () => {
     await s.complete(a.id);
     await sse.until((c) => c.items.length === 3, 'three events');
     const log = await s.log();
-    const frames = sse.frames.slice(1);
+    expect(sse.frames[1]).toEqual({ id: '0' }); // where the stream starts: a cursor, no event
+    const frames = sse.frames.slice(2);
     expect(frames).toEqual(log.map((e) => ({ id: String(e.seq), event: e.type, data: JSON.stringify(e) })));
     expect(sse.items).toEqual(JSON.parse(JSON.stringify(log)));
     expect(sse.items[1]!.activity.subtitle).toBe('line one\nline two'); // one data line: newlines stay escaped in JSON
@@ -57,6 +58,22 @@ describe('SSE /v1/events', () => {
     });
   }
 
+  it('a stream "from now" cut before its first event resumes from where it started, not from a later now', async () => {
+    const s = await startServer();
+    await s.create(); // the log is not empty: "now" is a real position
+    const first = await openSse(s, '/v1/events');
+    await first.until(() => s.hub.streams.size === 1, 'the subscription');
+    const opened = first.frames.find((f) => f.id !== undefined && f.data === undefined)?.id;
+    expect(opened).toBe(String(await s.lastSeq()));
+    first.close();
+    await first.until(() => s.hub.streams.size === 0, 'the server to notice the drop');
+    const missed = await s.create({ title: 'while away' });
+    // What an EventSource does on reconnecting: it sends the last `id:` it saw, even one with no data.
+    const second = await openSse(s, '/v1/events', { headers: { 'last-event-id': opened! } });
+    await second.until((c) => c.events.length === 1, 'the event missed while away');
+    expect(second.events[0]).toMatchObject({ type: 'activity.started', activity: { id: missed.id } });
+  });
+
   it('Last-Event-ID wins over ?since=', async () => {
     const s = await startServer();
     const a = await s.create();
@@ -91,7 +108,8 @@ describe('SSE /v1/events', () => {
     const sse = await openSse(s, '/v1/events', { headers: { 'last-event-id': '1' } });
     await sse.until((c) => c.items.length === 1, 'the reset');
     const reset = sse.items[0]!;
-    expect(sse.frames[1]).toMatchObject({ id: String(last), event: 'reset' });
+    expect(sse.frames[1]).toEqual({ id: String(last) });
+    expect(sse.frames[2]).toMatchObject({ id: String(last), event: 'reset' });
     expect(reset).toMatchObject({ type: 'reset', seq: last });
     expect(reset.activities.map((x) => [x.id, x.state, x.progress]).sort()).toEqual([[a.id, 'running', 5], [b.id, 'completed', 100]].sort());
     await s.update(a.id, { progress: 6 });
