@@ -35,7 +35,14 @@ export function useApiScope(app: FastifyInstance, auth: Authenticator): void {
 }
 
 function authenticateInto(request: FastifyRequest, auth: Authenticator, done: HookHandlerDoneFunction): void {
-  auth.authenticate(credentialsOf(request)).then((principal) => {
+  let pending: Promise<Principal>;
+  try {
+    pending = auth.authenticate(credentialsOf(request));
+  } catch (error) {
+    done(error as Error); // an embedder's authenticator may throw instead of rejecting
+    return;
+  }
+  pending.then((principal) => {
     request.principal = principal;
     done();
   }, (error: Error) => done(error));
