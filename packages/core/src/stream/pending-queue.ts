@@ -52,10 +52,13 @@ export class PendingQueue {
   }
 
   clear(): void {
-    this.items = [];
+    // Emptied after nearly every event of a subscriber that keeps up: reuse the array and leave an
+    // empty Map alone, so keeping up allocates nothing.
+    if (this.items.length > 1024) this.items = [];
+    else this.items.length = 0;
     this.head = 0;
     this.live = 0;
-    this.updates.clear();
+    if (this.updates.size) this.updates.clear();
   }
 
   private compact(): void {
