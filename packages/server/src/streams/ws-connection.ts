@@ -5,6 +5,9 @@ import type { WebSocket } from 'ws';
 
 /** Past this many bytes queued on a socket, the subscription waits for it to drain. */
 const HIGH_WATER = 256 * 1024;
+/** A server frame's header is at most 10 bytes (unmasked, 64-bit length). */
+const MAX_FRAME_HEADER = 10;
+const TEXT = { binary: false } as const;
 const CLOSE_CODES: Record<StreamClose['code'], number> = { too_slow: 1013, draining: 1012 };
 const validateMessage = new Ajv({ coerceTypes: false, removeAdditional: false, strict: false }).compile<WsClientMessage>(WsClientMessage);
 
@@ -109,15 +112,21 @@ export class WsConnection {
   /** Sends a frame; `false` once the socket has more queued than it should, until the queue drains. */
   private send(frame: Buffer): boolean {
     // A text frame: `ws` sends a Buffer as binary unless told, and browsers would get a Blob.
-    this.socket.send(frame, { binary: false }, () => {
-      if (this.waiting && this.socket.bufferedAmount < HIGH_WATER) {
-        this.waiting = false;
-        this.subscription?.drained();
-      }
-    });
+    // Only a frame that may take the queue past the mark asks to be told when it is written: a
+    // callback on every frame costs a tick each, and while waiting nothing else is sent.
+    if (this.socket.bufferedAmount + frame.length + MAX_FRAME_HEADER < HIGH_WATER) this.socket.send(frame, TEXT);
+    else this.socket.send(frame, TEXT, this.written);
     if (this.socket.bufferedAmount >= HIGH_WATER) this.waiting = true;
     return !this.waiting;
   }
+
+  /** The frame that crossed the mark is written; frames sent while waiting (replies) carry this too. */
+  private readonly written = (): void => {
+    if (this.waiting && this.socket.bufferedAmount < HIGH_WATER) {
+      this.waiting = false;
+      this.subscription?.drained();
+    }
+  };
 
   private close(close: StreamClose): void {
     if (this.format.interactive) this.reply({ type: 'close', ...close });
@@ -125,7 +134,7 @@ export class WsConnection {
   }
 
   private reply(message: object): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message), TEXT, this.written);
   }
 
   private replyError(error: unknown): void {
