@@ -11,17 +11,30 @@ const TEXT = { binary: false } as const;
 const CLOSE_CODES: Record<StreamClose['code'], number> = { too_slow: 1013, draining: 1012 };
 const validateMessage = new Ajv({ coerceTypes: false, removeAdditional: false, strict: false }).compile<WsClientMessage>(WsClientMessage);
 
-/** Drops peers that stop answering pings; one timer for all sockets of a surface. */
+/** Drops peers that stop answering pings; one timer and two shared listeners for all sockets of a surface. */
 export class WsKeepAlive {
-  private readonly alive = new Map<WebSocket, boolean>();
+  private readonly open = new Set<WebSocket>();
+  /** Open sockets that have not answered the last ping. */
+  private readonly silent = new Set<WebSocket>();
   private readonly timer: NodeJS.Timeout;
+  // Called with the socket as `this`, so no closure is made per socket.
+  private readonly onPong: (this: WebSocket) => void;
+  private readonly onClose: (this: WebSocket) => void;
 
   constructor(everyMs: number) {
+    const { open, silent } = this;
+    this.onPong = function onPong() {
+      silent.delete(this);
+    };
+    this.onClose = function onClose() {
+      open.delete(this);
+      silent.delete(this);
+    };
     this.timer = setInterval(() => {
-      for (const [socket, answered] of this.alive) {
-        if (!answered) socket.terminate();
+      for (const socket of open) {
+        if (silent.has(socket)) socket.terminate();
         else {
-          this.alive.set(socket, false);
+          silent.add(socket);
           socket.ping();
         }
       }
@@ -30,9 +43,9 @@ export class WsKeepAlive {
   }
 
   watch(socket: WebSocket): void {
-    this.alive.set(socket, true);
-    socket.on('pong', () => this.alive.set(socket, true));
-    socket.once('close', () => this.alive.delete(socket));
+    this.open.add(socket);
+    socket.on('pong', this.onPong);
+    socket.on('close', this.onClose); // emitted once
   }
 
   stop(): void {
@@ -54,7 +67,7 @@ export class WsConnection {
 
   constructor(private readonly hub: ActivityHub, private readonly socket: WebSocket, private readonly who: Principal, private readonly format: WsFormat) {
     if (format.interactive) socket.on('message', (data, isBinary) => this.onMessage(isBinary ? null : data.toString()));
-    socket.once('close', () => this.stop());
+    socket.on('close', () => this.stop()); // emitted once; `on` spares the wrapper `once` makes
   }
 
   async subscribe(filters: StreamFilterInput, since: number | undefined): Promise<void> {
