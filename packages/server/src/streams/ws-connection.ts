@@ -126,9 +126,13 @@ export class WsConnection {
   private send(frame: Buffer): boolean {
     // A text frame: `ws` sends a Buffer as binary unless told, and browsers would get a Blob.
     // Only a frame that may take the queue past the mark asks to be told when it is written: a
-    // callback on every frame costs a tick each, and while waiting nothing else is sent.
-    if (this.socket.bufferedAmount + frame.length + MAX_FRAME_HEADER < HIGH_WATER) this.socket.send(frame, TEXT);
-    else this.socket.send(frame, TEXT, this.written);
+    // callback on every frame costs a tick each, and while waiting nothing else is sent. A frame
+    // that cannot reach the mark needs no second read of the (not free) `bufferedAmount`.
+    if (this.socket.bufferedAmount + frame.length + MAX_FRAME_HEADER < HIGH_WATER) {
+      this.socket.send(frame, TEXT);
+      return !this.waiting;
+    }
+    this.socket.send(frame, TEXT, this.written);
     if (this.socket.bufferedAmount >= HIGH_WATER) this.waiting = true;
     return !this.waiting;
   }
