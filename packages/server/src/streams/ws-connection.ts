@@ -2,6 +2,7 @@ import { streamFilter, type ActivityHub, type Principal, type StreamClose, type 
 import { ActivitydError, ValidationError, WsClientMessage } from '@activityd/protocol';
 import { Ajv } from 'ajv';
 import type { WebSocket } from 'ws';
+import { tickCorker } from './ws-cork.js';
 
 /** Past this many bytes queued on a socket, the subscription waits for it to drain. */
 const HIGH_WATER = 256 * 1024;
@@ -63,6 +64,8 @@ export interface WsFormat {
 export class WsConnection {
   private subscription: Subscription | undefined;
   private waiting = false;
+  /** The tick of the last frame sent (see `tickCorker`). */
+  private tick = -1;
   private generation = 0;
 
   constructor(private readonly hub: ActivityHub, private readonly socket: WebSocket, private readonly who: Principal, private readonly format: WsFormat) {
@@ -124,6 +127,9 @@ export class WsConnection {
 
   /** Sends a frame; `false` once the socket has more queued than it should, until the queue drains. */
   private send(frame: Buffer): boolean {
+    const tick = tickCorker.current();
+    if (tick === this.tick) tickCorker.cork(this.socket);
+    else this.tick = tick;
     // A text frame: `ws` sends a Buffer as binary unless told, and browsers would get a Blob.
     // Only a frame that may take the queue past the mark asks to be told when it is written: a
     // callback on every frame costs a tick each, and while waiting nothing else is sent. A frame

@@ -154,4 +154,21 @@ describe('WebSocket /v1/ws', () => {
     const a = await s.create();
     for (const ws of sockets) await ws.until((c) => c.events.some((e) => e.activity.id === a.id), 'the event');
   });
+
+  it('in-process work reporting in a tight loop: every event arrives, once, in order, as separate text frames', async () => {
+    const s = await startServer();
+    const ws = await openWs(s);
+    await ws.nth('subscribed');
+    // Awaited reports on the memory store run as one chain of microtasks: many frames for one
+    // socket within a tick, which leave together (see tickCorker).
+    const { activity, ended } = await s.hub.run({ type: 'tight' }, async (ctx) => {
+      for (let i = 0; i < 2_000; i++) await ctx.progress(i % 101);
+    });
+    await ended;
+    const sent = (await s.log(activity.seq - 1)).filter((e) => 'activity' in e && e.activity.id === activity.id);
+    expect(sent.length).toBe(2_002); // started, 2,000 updates, ended
+    await ws.until((c) => c.events.length >= sent.length, 'every event');
+    expect(summary(ws.events)).toEqual(summary(sent));
+    expect(ws.binary).toEqual([]);
+  });
 });
