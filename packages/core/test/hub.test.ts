@@ -100,8 +100,9 @@ describe('run: in-process work', () => {
     });
     await ended;
     clearInterval(timer);
-    // Without a turn now and then, the whole loop is one chain of microtasks and no timer fires.
-    expect(ticks).toBeGreaterThan(3);
+    // Without a turn now and then, the whole loop is one chain of microtasks and no timer fires
+    // (0 before the reporter yielded); how many fire depends on how busy the machine is.
+    expect(ticks).toBeGreaterThan(0);
   });
 
   it('ctx.update changes title, subtitle and context', async () => {
