@@ -134,6 +134,12 @@ export function applyCancel(a: StoredActivity, now: number, reason = 'cancelled'
 
 /** The wire form of a stored activity: everything but internal bookkeeping. */
 export function toPublic(a: StoredActivity): Activity {
-  const { runner: _runner, ...activity } = a;
-  return activity;
+  // Field by field rather than `{ runner, ...rest }`: a rest copy builds the object key by key, costs
+  // several µs per event and leaves it slower to serialise; the compiler checks this list is complete.
+  return {
+    id: a.id, type: a.type, title: a.title, subtitle: a.subtitle, state: a.state, progress: a.progress,
+    cancellable: a.cancellable, owner: a.owner, groups: a.groups, context: a.context, result: a.result,
+    error: a.error, parentId: a.parentId, createdAt: a.createdAt, updatedAt: a.updatedAt, endedAt: a.endedAt,
+    leaseExpiresAt: a.leaseExpiresAt, leaseMs: a.leaseMs, heartbeatMs: a.heartbeatMs, seq: a.seq,
+  };
 }

@@ -172,10 +172,10 @@ export class ActivityHub {
    * activity in the same write.
    */
   async update(id: string, patch: ActivityPatch & { end?: ActivityEnd }, who: Principal): Promise<Activity> {
-    const { end, ...fields } = patch;
+    const end = patch.end; // applyPatch reads only the report's fields
     return this.mutate(id, who, end ? 'activity.ended' : 'activity.updated', (a) => {
       requireReporter(who, a);
-      const next = applyPatch(a, fields, this.now());
+      const next = applyPatch(a, patch, this.now());
       return end ? applyEnd(next, end, this.now()) : next;
     }, { asReporter: true });
   }
@@ -344,7 +344,7 @@ export class ActivityHub {
       id,
       signal: controller.signal,
       progress: (value, subtitle) => reporter.report(subtitle === undefined ? { progress: value } : { progress: value, subtitle }),
-      update: (patch) => reporter.report(patch),
+      update: (patch) => reporter.report({ ...patch }), // the work's own object may change later
     };
     let end: ActivityEnd;
     try {

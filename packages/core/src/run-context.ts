@@ -18,22 +18,45 @@ export interface RunContext {
 }
 
 /**
+ * A tight loop of awaited reports, with a store that answers at once (memory), runs as one chain
+ * of microtasks: timers, I/O and other requests would wait until the work ends. Past this long
+ * without a turn of the event loop, the next write waits for one; reports made meanwhile merge.
+ */
+const YIELD_AFTER_MS = 5;
+let lastTurn = 0;
+let turnPending = false;
+
+/** Resolves after the event loop has had a turn, if it has had none for a while; otherwise at once. */
+function turnIfDue(): Promise<void> | undefined {
+  const now = performance.now();
+  if (now - lastTurn < YIELD_AFTER_MS && !turnPending) return undefined;
+  turnPending = true;
+  return new Promise((resolve) => setImmediate(() => {
+    lastTurn = performance.now();
+    turnPending = false;
+    resolve();
+  }));
+}
+
+/**
  * Merges reports that arrive while a write is in flight, so at most one write per activity is
- * outstanding and the latest report always lands.
+ * outstanding and the latest report always lands. Every report of one batch shares its promise.
  */
 export class CoalescingReporter {
   private pending: ActivityPatch | null = null;
-  private waiters: Array<() => void> = [];
+  private batch: { done: Promise<void>; resolve: () => void } | null = null;
   private writing = false;
 
   constructor(private readonly write: (patch: ActivityPatch) => Promise<void>) {}
 
+  /** `patch` is not copied: callers pass an object of their own. */
   report(patch: ActivityPatch): Promise<void> {
     if (patch.progress !== undefined) checkProgress(patch.progress);
     this.pending = this.pending
       ? { ...this.pending, ...patch, context: patch.context ? { ...this.pending.context, ...patch.context } : this.pending.context }
-      : { ...patch };
-    const done = new Promise<void>((resolve) => this.waiters.push(resolve));
+      : patch;
+    this.batch ??= newBatch();
+    const { done } = this.batch;
     if (!this.writing) void this.drain();
     return done;
   }
@@ -41,13 +64,21 @@ export class CoalescingReporter {
   private async drain(): Promise<void> {
     this.writing = true;
     while (this.pending) {
+      const turn = turnIfDue();
+      if (turn) await turn;
       const patch = this.pending;
-      const waiters = this.waiters;
+      const batch = this.batch;
       this.pending = null;
-      this.waiters = [];
-      await this.write(patch);
-      for (const resolve of waiters) resolve();
+      this.batch = null;
+      if (patch) await this.write(patch);
+      batch?.resolve();
     }
     this.writing = false;
   }
+}
+
+function newBatch(): { done: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  return { done, resolve };
 }

@@ -10,8 +10,8 @@ export class PendingQueue {
   private items: Array<HubEvent | undefined> = [];
   private head = 0;
   private live = 0;
-  /** Index of the pending `activity.updated` of each activity. */
-  private readonly updates = new Map<string, number>();
+  /** Index of the pending `activity.updated` of each activity; made when first needed (most subscribers keep up). */
+  private updates: Map<string, number> | null = null;
 
   /** How many events wait. */
   get size(): number {
@@ -21,13 +21,14 @@ export class PendingQueue {
   push(event: HubEvent): void {
     if (isActivityEvent(event)) {
       const id = event.activity.id;
-      const earlier = this.updates.get(id);
+      const updates = (this.updates ??= new Map());
+      const earlier = updates.get(id);
       if (earlier !== undefined) {
         this.items[earlier] = undefined;
         this.live--;
-        this.updates.delete(id);
+        updates.delete(id);
       }
-      if (event.type === 'activity.updated') this.updates.set(id, this.items.length);
+      if (event.type === 'activity.updated') updates.set(id, this.items.length);
     }
     this.items.push(event);
     this.live++;
@@ -45,25 +46,28 @@ export class PendingQueue {
     if (!event) return undefined;
     this.items[this.head++] = undefined;
     this.live--;
-    if (event.type === 'activity.updated' && this.updates.get(event.activity.id) === this.head - 1) this.updates.delete(event.activity.id);
+    if (event.type === 'activity.updated' && this.updates?.get(event.activity.id) === this.head - 1) this.updates.delete(event.activity.id);
     if (this.live === 0) this.clear();
     else if (this.head > 1024 && this.head * 2 > this.items.length) this.compact();
     return event;
   }
 
   clear(): void {
-    this.items = [];
+    // Emptied after nearly every event of a subscriber that keeps up: reuse the array and leave an
+    // empty Map alone, so keeping up allocates nothing.
+    if (this.items.length > 1024) this.items = [];
+    else this.items.length = 0;
     this.head = 0;
     this.live = 0;
-    this.updates.clear();
+    this.updates?.clear();
   }
 
   private compact(): void {
     this.items = this.items.slice(this.head);
     this.head = 0;
-    this.updates.clear();
+    this.updates?.clear();
     this.items.forEach((e, i) => {
-      if (e?.type === 'activity.updated') this.updates.set(e.activity.id, i);
+      if (e?.type === 'activity.updated') this.updates?.set(e.activity.id, i);
     });
   }
 }

@@ -79,8 +79,12 @@ export class Subscription {
       if (this.held.length > this.limits.maxPending) this.close('too_slow', 'fell behind while catching up');
       return;
     }
-    this.accept(event);
-    this.flush();
+    // The usual case, a subscriber that keeps up: nothing waits, so send at once, without the queue.
+    if (this.writable && this.pending.size === 0 && this.reset === null) this.sendNow(event);
+    else {
+      this.accept(event);
+      this.flush();
+    }
   }
 
   /** The transport can take more. */
@@ -109,17 +113,30 @@ export class Subscription {
     this.sink.close({ code, reason, seq });
   }
 
+  /** `accept` then `flush` for an empty queue and a writable sink: the same checks, no queue. */
+  private sendNow(event: HubEvent): void {
+    if (!this.wanted(event)) return;
+    this.sentSeq = event.seq;
+    this.writable = this.sink.send(event);
+  }
+
   private accept(event: HubEvent): void {
-    if (event.seq <= this.cursor) return;
+    if (!this.wanted(event)) return;
+    this.pending.push(event);
+    if (this.pending.size > this.limits.maxPending) this.close('too_slow', `more than ${this.limits.maxPending} events waiting`);
+  }
+
+  /** Is `event` new, visible, asked for, and not older than the reset snapshot's copy? Advances the cursor. */
+  private wanted(event: HubEvent): boolean {
+    if (event.seq <= this.cursor) return false;
     this.cursor = event.seq;
-    if (!eventPasses(this.who, this.filter, event)) return;
+    if (!eventPasses(this.who, this.filter, event)) return false;
     if (this.snapshotSeqs && event.seq > this.snapshotMax) this.snapshotSeqs = null;
     if (this.snapshotSeqs && isActivityEvent(event)) {
       const seen = this.snapshotSeqs.get(event.activity.id);
-      if (seen !== undefined && event.seq <= seen) return;
+      if (seen !== undefined && event.seq <= seen) return false;
     }
-    this.pending.push(event);
-    if (this.pending.size > this.limits.maxPending) this.close('too_slow', `more than ${this.limits.maxPending} events waiting`);
+    return true;
   }
 
   private flush(): void {

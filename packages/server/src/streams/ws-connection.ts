@@ -1,25 +1,41 @@
 import { streamFilter, type ActivityHub, type Principal, type StreamClose, type StreamFilterInput, type StreamItem, type Subscription } from '@activityd/core';
 import { ActivitydError, ValidationError, WsClientMessage } from '@activityd/protocol';
 import { Ajv } from 'ajv';
-import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { tickCorker } from './ws-cork.js';
 
 /** Past this many bytes queued on a socket, the subscription waits for it to drain. */
 const HIGH_WATER = 256 * 1024;
+/** A server frame's header is at most 10 bytes (unmasked, 64-bit length). */
+const MAX_FRAME_HEADER = 10;
+const TEXT = { binary: false } as const;
 const CLOSE_CODES: Record<StreamClose['code'], number> = { too_slow: 1013, draining: 1012 };
 const validateMessage = new Ajv({ coerceTypes: false, removeAdditional: false, strict: false }).compile<WsClientMessage>(WsClientMessage);
 
-/** Drops peers that stop answering pings; one timer for all sockets of a surface. */
+/** Drops peers that stop answering pings; one timer and two shared listeners for all sockets of a surface. */
 export class WsKeepAlive {
-  private readonly alive = new Map<WebSocket, boolean>();
+  private readonly open = new Set<WebSocket>();
+  /** Open sockets that have not answered the last ping. */
+  private readonly silent = new Set<WebSocket>();
   private readonly timer: NodeJS.Timeout;
+  // Called with the socket as `this`, so no closure is made per socket.
+  private readonly onPong: (this: WebSocket) => void;
+  private readonly onClose: (this: WebSocket) => void;
 
   constructor(everyMs: number) {
+    const { open, silent } = this;
+    this.onPong = function onPong() {
+      silent.delete(this);
+    };
+    this.onClose = function onClose() {
+      open.delete(this);
+      silent.delete(this);
+    };
     this.timer = setInterval(() => {
-      for (const [socket, answered] of this.alive) {
-        if (!answered) socket.terminate();
+      for (const socket of open) {
+        if (silent.has(socket)) socket.terminate();
         else {
-          this.alive.set(socket, false);
+          silent.add(socket);
           socket.ping();
         }
       }
@@ -28,9 +44,9 @@ export class WsKeepAlive {
   }
 
   watch(socket: WebSocket): void {
-    this.alive.set(socket, true);
-    socket.on('pong', () => this.alive.set(socket, true));
-    socket.once('close', () => this.alive.delete(socket));
+    this.open.add(socket);
+    socket.on('pong', this.onPong);
+    socket.on('close', this.onClose); // emitted once
   }
 
   stop(): void {
@@ -48,12 +64,13 @@ export interface WsFormat {
 export class WsConnection {
   private subscription: Subscription | undefined;
   private waiting = false;
-  private corked = false;
+  /** The tick of the last frame sent (see `tickCorker`). */
+  private tick = -1;
   private generation = 0;
 
   constructor(private readonly hub: ActivityHub, private readonly socket: WebSocket, private readonly who: Principal, private readonly format: WsFormat) {
     if (format.interactive) socket.on('message', (data, isBinary) => this.onMessage(isBinary ? null : data.toString()));
-    socket.once('close', () => this.stop());
+    socket.on('close', () => this.stop()); // emitted once; `on` spares the wrapper `once` makes
   }
 
   async subscribe(filters: StreamFilterInput, since: number | undefined): Promise<void> {
@@ -110,32 +127,29 @@ export class WsConnection {
 
   /** Sends a frame; `false` once the socket has more queued than it should, until the queue drains. */
   private send(frame: Buffer): boolean {
-    this.corkUntilNextTick();
+    const tick = tickCorker.current();
+    if (tick === this.tick) tickCorker.cork(this.socket);
+    else this.tick = tick;
     // A text frame: `ws` sends a Buffer as binary unless told, and browsers would get a Blob.
-    this.socket.send(frame, { binary: false }, () => {
-      if (this.waiting && this.socket.bufferedAmount < HIGH_WATER) {
-        this.waiting = false;
-        this.subscription?.drained();
-      }
-    });
+    // Only a frame that may take the queue past the mark asks to be told when it is written: a
+    // callback on every frame costs a tick each, and while waiting nothing else is sent. A frame
+    // that cannot reach the mark needs no second read of the (not free) `bufferedAmount`.
+    if (this.socket.bufferedAmount + frame.length + MAX_FRAME_HEADER < HIGH_WATER) {
+      this.socket.send(frame, TEXT);
+      return !this.waiting;
+    }
+    this.socket.send(frame, TEXT, this.written);
     if (this.socket.bufferedAmount >= HIGH_WATER) this.waiting = true;
     return !this.waiting;
   }
 
-  /**
-   * Frames sent in one tick (a group commit emits a whole batch at once) leave in one write
-   * instead of one system call each.
-   */
-  private corkUntilNextTick(): void {
-    const raw = (this.socket as unknown as { _socket?: Socket })._socket;
-    if (this.corked || !raw) return;
-    this.corked = true;
-    raw.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      raw.uncork();
-    });
-  }
+  /** The frame that crossed the mark is written; frames sent while waiting (replies) carry this too. */
+  private readonly written = (): void => {
+    if (this.waiting && this.socket.bufferedAmount < HIGH_WATER) {
+      this.waiting = false;
+      this.subscription?.drained();
+    }
+  };
 
   private close(close: StreamClose): void {
     if (this.format.interactive) this.reply({ type: 'close', ...close });
@@ -143,7 +157,8 @@ export class WsConnection {
   }
 
   private reply(message: object): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+    // A Buffer, like every event frame: `ws`'s send path stays monomorphic, and V8 inlines it.
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(Buffer.from(JSON.stringify(message)), TEXT, this.written);
   }
 
   private replyError(error: unknown): void {

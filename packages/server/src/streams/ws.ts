@@ -3,6 +3,7 @@ import type { ActivityHub } from '@activityd/core';
 import { StreamQuery } from '@activityd/protocol';
 import type { FastifyInstance } from 'fastify';
 import { wsFrame } from './frames.js';
+import { adoptSocket, socketErrorLogger } from './ws-adopt.js';
 import { streamRequest } from './stream-query.js';
 import { WsConnection, WsKeepAlive } from './ws-connection.js';
 
@@ -22,11 +23,13 @@ export async function useWebSocket(app: FastifyInstance): Promise<void> {
 export async function wsRoutes(app: FastifyInstance, { hub, pingMs = 30_000 }: WsOptions): Promise<void> {
   await useWebSocket(app);
   const keepAlive = new WsKeepAlive(pingMs);
+  const onSocketError = socketErrorLogger(app.log);
   app.addHook('onClose', async () => keepAlive.stop());
   app.get('/ws', {
     websocket: true,
     schema: { summary: 'Live events over WebSocket', tags: ['events'], querystring: StreamQuery },
   }, (socket, request) => {
+    adoptSocket(socket, request, onSocketError);
     keepAlive.watch(socket);
     const { filters, since } = streamRequest(request.query as StreamQuery);
     void new WsConnection(hub, socket, request.principal, { frame: wsFrame, interactive: true }).subscribe(filters, since);

@@ -1,5 +1,8 @@
+import type { IncomingMessage } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { openWs, refusedWs, startServer, summary } from './clients.js';
+import { openWs, refusedWs, startServer, summary, tick } from './clients.js';
 
 // GET /v1/ws over real sockets with `ws`: the subscribed reply, events as JSON text frames,
 // subscribe / re-subscribe with a cursor / unsubscribe, bad messages, authentication before the
@@ -132,5 +135,40 @@ describe('WebSocket /v1/ws', () => {
     expect(ws.closeReason).toBe(`draining: resume after seq ${a.seq}`);
     expect(ws.messages.at(-1)).toEqual({ type: 'close', code: 'draining', reason: expect.any(String), seq: a.seq });
     expect(s.hub.streams.size).toBe(0);
+  });
+
+  it('an open socket keeps nothing of the HTTP request that opened it (memory per subscriber)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const s = await startServer();
+    const upgrades: Array<WeakRef<IncomingMessage>> = [];
+    s.app.server.on('upgrade', (req: IncomingMessage) => upgrades.push(new WeakRef(req)));
+    const sockets = [await openWs(s), await openWs(s), await openWs(s)];
+    for (const ws of sockets) await ws.nth('subscribed');
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await tick();
+    }
+    expect(upgrades.length).toBe(3);
+    expect(upgrades.filter((r) => r.deref() !== undefined).length).toBe(0);
+    const a = await s.create();
+    for (const ws of sockets) await ws.until((c) => c.events.some((e) => e.activity.id === a.id), 'the event');
+  });
+
+  it('in-process work reporting in a tight loop: every event arrives, once, in order, as separate text frames', async () => {
+    const s = await startServer();
+    const ws = await openWs(s);
+    await ws.nth('subscribed');
+    // Awaited reports on the memory store run as one chain of microtasks: many frames for one
+    // socket within a tick, which leave together (see tickCorker).
+    const { activity, ended } = await s.hub.run({ type: 'tight' }, async (ctx) => {
+      for (let i = 0; i < 2_000; i++) await ctx.progress(i % 101);
+    });
+    await ended;
+    const sent = (await s.log(activity.seq - 1)).filter((e) => 'activity' in e && e.activity.id === activity.id);
+    expect(sent.length).toBe(2_002); // started, 2,000 updates, ended
+    await ws.until((c) => c.events.length >= sent.length, 'every event');
+    expect(summary(ws.events)).toEqual(summary(sent));
+    expect(ws.binary).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import type { Authenticator } from '../../auth.js';
 import { useApiScope } from '../../api-scope.js';
 import { listParam } from '../../query.js';
 import { cachedFrames } from '../../streams/frames.js';
+import { adoptSocket, socketErrorLogger } from '../../streams/ws-adopt.js';
 import { openSseStream, SSE_RETRY_MS, SsePinger, type SseFormat } from '../../streams/sse-channel.js';
 import { useWebSocket } from '../../streams/ws.js';
 import { WsConnection, WsKeepAlive } from '../../streams/ws-connection.js';
@@ -59,6 +60,7 @@ export async function plexRoutes(app: FastifyInstance, { hub, auth }: { hub: Act
   await useWebSocket(app);
   const pinger = new SsePinger(sseFormat.ping, 10_000);
   const keepAlive = new WsKeepAlive(30_000);
+  const onSocketError = socketErrorLogger(app.log);
   app.addHook('onClose', async () => {
     pinger.stop();
     keepAlive.stop();
@@ -100,6 +102,7 @@ export async function plexRoutes(app: FastifyInstance, { hub, auth }: { hub: Act
 
   for (const path of ['/::/websockets/notifications', '/::/websocket/notifications']) {
     app.get(path, { websocket: true, schema: { summary: 'Plex: notifications over WebSocket', tags: ['plex'], querystring: NotificationQuery } }, (socket, request) => {
+      adoptSocket(socket, request, onSocketError);
       keepAlive.watch(socket);
       if (wantsActivities(request)) void new WsConnection(hub, socket, request.principal, { frame: wsFrame, interactive: false }).subscribe(PLEX_FILTERS, undefined);
     });

@@ -1,0 +1,33 @@
+import type { StreamItem } from '@activityd/core';
+import { describe, expect, it } from 'vitest';
+import { cachedFrames, sseFrame, wsFrame } from '../../src/streams/frames.js';
+
+// Fan-out cost: each item is serialised once per transport, however many subscribers get it and in
+// whatever order (a subscriber that fell behind asks for older items after newer ones).
+
+const item = (seq: number): StreamItem => ({ type: 'reset', seq, activities: [] });
+
+describe('frames', () => {
+  it('serialises an item once, for 10,000 subscribers in a row and for late ones in any order', () => {
+    let calls = 0;
+    const frame = cachedFrames((i) => {
+      calls++;
+      return JSON.stringify(i);
+    });
+    const [a, b] = [item(1), item(2)];
+    const first = frame(a);
+    for (let n = 0; n < 10_000; n++) expect(frame(a)).toBe(first);
+    frame(b);
+    expect(frame(a)).toBe(first);
+    frame(b);
+    expect(calls).toBe(2);
+  });
+
+  it('SSE and WebSocket frames of one item: each built once, from one JSON text', () => {
+    const a = item(7);
+    expect(sseFrame(a)).toBe(sseFrame(a));
+    expect(wsFrame(a)).toBe(wsFrame(a));
+    expect(wsFrame(a).toString()).toBe(JSON.stringify(a));
+    expect(sseFrame(a).toString()).toBe(`id: 7\nevent: reset\ndata: ${JSON.stringify(a)}\n\n`);
+  });
+});
