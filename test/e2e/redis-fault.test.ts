@@ -42,7 +42,7 @@ describe.runIf(installed)('Redis stops and comes back under a running node', () 
       expect(patched.status).toBe(200);
       acked.set(patched.body.id, patched.body);
     }
-    const sse = await openSse(server, '/v1/events?type=e2e.fault', { token: TOKEN });
+    const sse = await openSse(server, '/v1/events?type=e2e.fault&feed=false', { token: TOKEN });
     await sse.until((c) => c.frames.length > 0 || c.ended, 'the stream to open');
 
     await redis.shutdown();
@@ -77,7 +77,7 @@ describe.runIf(installed)('Redis stops and comes back under a running node', () 
       expect(body).toEqual(before);
     }
     // Writes and live events work again, and resume by cursor.
-    const resumed = await openSse(server, `/v1/events?type=e2e.fault&since=${Math.max(...[...acked.values()].map((a) => a.seq))}`, { token: TOKEN });
+    const resumed = await openSse(server, `/v1/events?type=e2e.fault&feed=false&since=${Math.max(...[...acked.values()].map((a) => a.seq))}`, { token: TOKEN });
     const after = await call(node, 'PATCH', `/v1/activities/${id}`, { progress: 55 });
     expect(after.status).toBe(200);
     expect(after.body.seq).toBeGreaterThan(acked.get(id)!.seq);
