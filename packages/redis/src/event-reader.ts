@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { HubEvent } from '@activityd/protocol/types';
-import { EventFanout, type Logger } from '@activityd/core';
+import { EventFanout, rememberWireJson, type Logger } from '@activityd/core';
 
 /** How long one blocking read waits for new events before asking again. */
 const BLOCK_MS = 2_000;
@@ -92,7 +92,12 @@ export class EventReader {
       const seq = Number(id.slice(0, id.indexOf('-')));
       if (seq <= this.delivered) continue;
       this.delivered = seq;
-      this.fanout.emit(JSON.parse(fields[1]!) as HubEvent);
+      // The stream's text is the event's JSON as every store writes it (compact, in field order):
+      // streams send it as is rather than serialising the parsed event again.
+      const text = fields[1]!;
+      const event = JSON.parse(text) as HubEvent;
+      rememberWireJson(event, text);
+      this.fanout.emit(event);
     }
     this.release();
   }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ActivityEvent, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol/types';
 import { ValidationError } from '@activityd/protocol/errors';
 import {
-  compareNewestFirst, decodeCursor, encodeCursor, indexKey, matchesQuery, publicChange, publicIndexEntry, toPublic,
+  compareNewestFirst, decodeCursor, rememberWireJson, encodeCursor, indexKey, matchesQuery, publicChange, publicIndexEntry, toPublic,
   type ActivityPage, type ActivityQuery, type ActivityStore, type ActivityWrite, type Logger,
   type StoredActivity, type StoredChange, type StoredIndexEntry,
 } from '@activityd/core';
@@ -106,8 +106,9 @@ export class RedisStore implements ActivityStore {
 
   async write(change: ActivityWrite): Promise<ActivityEvent | null> {
     const a = change.activity;
+    const text = publicPrefix(a);
     const seq = await guarded(() => this.writes.enqueue([
-      a.id, change.expectSeq ?? '', change.type, publicPrefix(a), a.state, a.runner ?? '',
+      a.id, change.expectSeq ?? '', change.type, text, a.state, a.runner ?? '',
       listMember(a), a.parentId ?? '', a.leaseExpiresAt ?? '', a.endedAt ?? '', a.updatedAt,
     ]));
     if (seq === null) {
@@ -116,7 +117,11 @@ export class RedisStore implements ActivityStore {
     }
     this.recent.wrote({ ...a, seq });
     await this.reader.delivery(seq);
-    return { seq, type: change.type, at: a.updatedAt, activity: { ...toPublic(a), seq } };
+    // The reply's activity, with its JSON already known (the text the script stored, closed with
+    // its seq), so a reply sends it without serialising it again — as the SQLite store does.
+    const activity = { ...toPublic(a), seq };
+    rememberWireJson(activity, `${text},"seq":${seq}}`);
+    return { seq, type: change.type, at: a.updatedAt, activity };
   }
 
   get(id: string): Promise<StoredActivity | undefined> {
