@@ -116,12 +116,15 @@ export class RedisStore implements ActivityStore {
       return null;
     }
     this.recent.wrote({ ...a, seq });
-    await this.reader.delivery(seq);
-    // The reply's activity, with its JSON already known (the text the script stored, closed with
-    // its seq), so a reply sends it without serialising it again — as the SQLite store does.
+    // The event as the script wrote it to the stream, with its JSON already known (the same texts),
+    // so neither this node's reader nor a reply serialises or parses it again — as the SQLite
+    // store does, the object returned is the one dispatched here.
     const activity = { ...toPublic(a), seq };
     rememberWireJson(activity, `${text},"seq":${seq}}`);
-    return { seq, type: change.type, at: a.updatedAt, activity };
+    const event: ActivityEvent = { seq, type: change.type, at: a.updatedAt, activity };
+    rememberWireJson(event, `{"seq":${seq},"type":"${change.type}","at":${a.updatedAt},"activity":${text},"seq":${seq}}}`);
+    await this.reader.delivery(seq, event);
+    return event;
   }
 
   get(id: string): Promise<StoredActivity | undefined> {
