@@ -304,8 +304,10 @@ async function runLibrary(kind, url, redis) {
       for (let k = 0; !state.stopping; k++) {
         const id = mine[k % mine.length];
         const progress = (sent++ % 10_000) / 100;
-        if (state.recording) sentAt.set(`${id}:${progress}`, performance.timeOrigin + performance.now());
-        await hub.update(id, { progress }, SYSTEM);
+        const at = performance.timeOrigin + performance.now();
+        // Keyed by seq, unique per update (progress values repeat).
+        const { seq } = await hub.update(id, { progress }, SYSTEM);
+        if (state.recording) sentAt.set(`${id}:${seq}`, at);
         state.acked++;
       }
     };
@@ -330,7 +332,8 @@ async function runLibrary(kind, url, redis) {
       const at = sentAt.get(arrivals[i]);
       if (at !== undefined) latencies.push(arrivals[i + 1] - offset - at);
     }
-    const [p50, p99] = latencies.percentiles(50, 99);
+    const [p50, p90, p99, p999, max] = latencies.percentiles(50, 90, 99, 99.9, 100);
+    log(`  ${kind === 'redis' ? 'library (Redis)' : 'library (SQLite)'} latency ms: p50 ${fmt(p50, 2)}, p90 ${fmt(p90, 2)}, p99 ${fmt(p99, 2)}, p99.9 ${fmt(p999, 2)}, max ${fmt(max, 2)} (${fmt(latencies.values.length)} samples)`);
     let delivered = 0;
     for (let still = 0, last = -1; delivered < state.acked && still < 40; still = delivered === last ? still + 1 : 0) {
       last = delivered;
@@ -360,7 +363,7 @@ function inProcessSubscriber(hub) {
   hub.on('activity.updated', (event) => {
     if (event.activity.type !== ACTIVITY_TYPE) return;
     delivered++;
-    if (recording) arrivals.push(`${event.activity.id}:${event.activity.progress}`, performance.timeOrigin + performance.now());
+    if (recording) arrivals.push(`${event.activity.id}:${event.seq}`, performance.timeOrigin + performance.now());
   });
   const replies = {
     ping: () => ({ at: performance.timeOrigin + performance.now() }),

@@ -3,7 +3,7 @@
 // stream reader — counting `activity.updated` events of the benchmark's type through `hub.on`,
 // the way a backend embedding activityd listens (BullMQ's QueueEvents is the same thing: a library
 // object reading the events stream). While told to record, it notes when each update arrived
-// (`id:progress` → epoch ms on this process's clock) and sends them back at the end; the parent
+// (`id:seq` → epoch ms on this process's clock) and sends them back at the end; the parent
 // corrects for the clock offset it measured with `ping`.
 import process from 'node:process';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +21,7 @@ let arrivals = [];
 hub.on('activity.updated', (event) => {
   if (event.activity.type !== 'bench.progress') return;
   delivered++;
-  if (recording) arrivals.push(`${event.activity.id}:${event.activity.progress}`, now());
+  if (recording) arrivals.push(`${event.activity.id}:${event.seq}`, now());
 });
 
 process.on('message', (m) => {
