@@ -321,9 +321,11 @@ async function runLibrary(kind, url, redis) {
       get: () => state.recording,
       set: (on) => { state.recording = on; if (on) void subscriber.ask('record', { on: true }); },
     });
+    const elu0 = performance.eventLoopUtilization();
     const result = await measure(kind === 'redis' ? 'activityd library (Redis)' : 'activityd library (embedded SQLite)', redis, {
       server: serverLike, acked: () => state.acked, delivered: () => 0, latencies: window, phase,
     });
+    const elu = performance.eventLoopUtilization(elu0).utilization;
     const { arrivals } = await subscriber.ask('record', { on: false });
     state.stopping = true;
     await done;
@@ -333,7 +335,7 @@ async function runLibrary(kind, url, redis) {
       if (at !== undefined) latencies.push(arrivals[i + 1] - offset - at);
     }
     const [p50, p90, p99, p999, max] = latencies.percentiles(50, 90, 99, 99.9, 100);
-    log(`  ${kind === 'redis' ? 'library (Redis)' : 'library (SQLite)'} latency ms: p50 ${fmt(p50, 2)}, p90 ${fmt(p90, 2)}, p99 ${fmt(p99, 2)}, p99.9 ${fmt(p999, 2)}, max ${fmt(max, 2)} (${fmt(latencies.values.length)} samples)`);
+    log(`  ${kind === 'redis' ? 'library (Redis)' : 'library (SQLite)'} latency ms: p50 ${fmt(p50, 2)}, p90 ${fmt(p90, 2)}, p99 ${fmt(p99, 2)}, p99.9 ${fmt(p999, 2)}, max ${fmt(max, 2)} (${fmt(latencies.values.length)} samples); writing node's event loop busy ${fmt(elu * 100)} %`);
     let delivered = 0;
     for (let still = 0, last = -1; delivered < state.acked && still < 40; still = delivered === last ? still + 1 : 0) {
       last = delivered;

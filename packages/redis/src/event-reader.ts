@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { HubEvent } from '@activityd/protocol/types';
-import { EventFanout, rememberWireJson, type Logger } from '@activityd/core';
+import { EventFanout, type Logger } from '@activityd/core';
 
 /** How long one blocking read waits for new events before asking again. */
 const BLOCK_MS = 2_000;
@@ -98,15 +98,8 @@ export class EventReader {
       const seq = Number(id.slice(0, id.indexOf('-')));
       if (seq <= this.delivered) continue;
       this.delivered = seq;
-      // The stream's text is the event's JSON as every store writes it (compact, in field order):
-      // streams send it as is rather than serialising the parsed event again.
-      let event = this.own.get(seq);
-      if (event === undefined) {
-        const text = fields[1]!;
-        event = JSON.parse(text) as HubEvent;
-        rememberWireJson(event, text);
-      }
-      this.fanout.emit(event);
+      // An event this node wrote is dispatched as the writer's object (see `delivery`).
+      this.fanout.emit(this.own.get(seq) ?? JSON.parse(fields[1]!) as HubEvent);
     }
     this.release();
   }
