@@ -22,9 +22,10 @@
 import { spawnSync } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, arch, platform } from 'node:os';
+import { cpus, arch, loadavg, platform, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,12 +44,13 @@ const { values: flags } = parseArgs({
     activities: { type: 'string', default: '256' },
     redis: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    sides: { type: 'string', default: 'library,http' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (flags.help) {
-  console.log('usage: node bench/redis-progress.js [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256] [--redis URL] [--json]');
+  console.log('usage: node bench/redis-progress.js [--sides library,http] [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256] [--redis URL] [--json]');
   process.exit(0);
 }
 const config = {
@@ -227,7 +229,7 @@ async function runActivityd(store, url, redis) {
     });
     const failed = load.done.then(() => null, (error) => error);
     const phase = (ms) => Promise.race([sleep(ms), failed.then((error) => { if (error) throw error; })]);
-    const side = store === 'redis' ? 'activityd (Redis)' : 'activityd (embedded SQLite)';
+    const side = store === 'redis' ? 'activityd HTTP (Redis)' : 'activityd HTTP (embedded SQLite)';
     const result = await measure(side, redis, { server, acked: () => load.state.acked, delivered: () => ws.delivered, latencies, phase });
     await load.stop();
     return { ...result, ...(await result.check()), failed: load.state.failed };
@@ -236,6 +238,141 @@ async function runActivityd(store, url, redis) {
     ws.socket.terminate();
     await server.close();
   }
+}
+
+/** A forked child with a request/reply channel (`{cmd, id}` → `{reply: cmd, id, ...}`). */
+async function forkChild(path, env) {
+  const child = fork(here(path), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let ids = 0;
+  const next = (reply, id) => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${path}: no '${reply}'`)), 30_000);
+    const onMessage = (m) => { if (m?.reply === reply && m.id === id) { clearTimeout(timer); child.off('message', onMessage); resolve(m); } };
+    child.on('message', onMessage);
+  });
+  await next('ready', undefined);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const ask = (cmd, body = {}) => { const id = ++ids; child.send({ ...body, cmd, id }); return next(cmd, id); };
+  return {
+    ask,
+    async close() { const id = ++ids; child.send({ cmd: 'close', id }); await next('closed', id).catch(() => child.kill('SIGKILL')); await exited; },
+  };
+}
+
+/** The child's clock minus ours (epoch ms), from the IPC round trip with the smallest delay. */
+async function clockOffset(child) {
+  let best = { rtt: Infinity, offset: 0 };
+  for (let i = 0; i < 50; i++) {
+    const t1 = performance.timeOrigin + performance.now();
+    const { at } = await child.ask('ping');
+    const t3 = performance.timeOrigin + performance.now();
+    if (t3 - t1 < best.rtt) best = { rtt: t3 - t1, offset: at - (t1 + t3) / 2 };
+  }
+  return best.offset;
+}
+
+/**
+ * activityd embedded in a backend, in Redis mode: this process holds an ActivityHub on a RedisStore
+ * and keeps `concurrency` `hub.update(id, {progress})` calls in flight over `activities` remote
+ * activities (no two in flight on one activity); the subscriber is another node (a second hub in a
+ * child process, bench/lib/redis-embedded-subscriber.js) counting `activity.updated` through
+ * `hub.on`. Each update is a write of its own (no `ctx.progress` coalescing): `acked` counts
+ * resolved `hub.update` calls, and the run checks that Redis's `seq` moved by exactly that many.
+ */
+async function runLibrary(kind, url, redis) {
+  const { ActivityHub, SYSTEM } = await import('@activityd/core');
+  const prefix = `bench-activityd-${randomUUID()}:`;
+  const dataDir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'activityd-bench-')) : null;
+  const store = kind === 'redis'
+    ? new (await import('@activityd/redis')).RedisStore({ url, keyPrefix: prefix })
+    : new (await import('@activityd/core/sqlite')).SqliteStore({ filename: join(dataDir, 'activityd.db') });
+  const hub = new ActivityHub({ store });
+  await hub.start();
+  const subscriber = kind === 'redis'
+    ? await forkChild('./lib/redis-embedded-subscriber.js', { BENCH_REDIS_URL: url, BENCH_REDIS_PREFIX: prefix })
+    : inProcessSubscriber(hub);
+  const serverLike = kind === 'redis' ? { sample: async () => ({ cpuMicros: (await subscriber.ask('sample')).cpuMicros }) } : null;
+  try {
+    const ids = [];
+    for (let i = 0; i < config.activities; i++) {
+      ids.push((await hub.create({ type: ACTIVITY_TYPE, title: `bench ${i}`, progress: 0 }, SYSTEM)).id);
+    }
+    const latencies = new Latencies();
+    const sentAt = new Map();
+    const state = { acked: 0, stopping: false, recording: false };
+    let sent = 0;
+    const loop = async (mine) => {
+      for (let k = 0; !state.stopping; k++) {
+        const id = mine[k % mine.length];
+        const progress = (sent++ % 10_000) / 100;
+        const at = performance.timeOrigin + performance.now();
+        // Keyed by seq, unique per update (progress values repeat).
+        const { seq } = await hub.update(id, { progress }, SYSTEM);
+        if (state.recording) sentAt.set(`${id}:${seq}`, at);
+        state.acked++;
+      }
+    };
+    const seq0 = (await store.logBounds()).last;
+    const done = Promise.all(Array.from({ length: config.concurrency }, (_, i) => loop(ids.filter((_, j) => j % config.concurrency === i))));
+    const failed = done.then(() => null, (error) => error);
+    const phase = (ms) => Promise.race([sleep(ms), failed.then((error) => { if (error) throw error; })]);
+    // The window: the subscriber records arrival times while we record send times.
+    const window = new Latencies();
+    Object.defineProperty(window, 'measuring', {
+      get: () => state.recording,
+      set: (on) => { state.recording = on; if (on) void subscriber.ask('record', { on: true }); },
+    });
+    const elu0 = performance.eventLoopUtilization();
+    const result = await measure(kind === 'redis' ? 'activityd library (Redis)' : 'activityd library (embedded SQLite)', redis, {
+      server: serverLike, acked: () => state.acked, delivered: () => 0, latencies: window, phase,
+    });
+    const elu = performance.eventLoopUtilization(elu0).utilization;
+    const { arrivals } = await subscriber.ask('record', { on: false });
+    state.stopping = true;
+    await done;
+    const offset = await clockOffset(subscriber);
+    for (let i = 0; i < arrivals.length; i += 2) {
+      const at = sentAt.get(arrivals[i]);
+      if (at !== undefined) latencies.push(arrivals[i + 1] - offset - at);
+    }
+    const [p50, p90, p99, p999, max] = latencies.percentiles(50, 90, 99, 99.9, 100);
+    log(`  ${kind === 'redis' ? 'library (Redis)' : 'library (SQLite)'} latency ms: p50 ${fmt(p50, 2)}, p90 ${fmt(p90, 2)}, p99 ${fmt(p99, 2)}, p99.9 ${fmt(p999, 2)}, max ${fmt(max, 2)} (${fmt(latencies.values.length)} samples); writing node's event loop busy ${fmt(elu * 100)} %`);
+    let delivered = 0;
+    for (let still = 0, last = -1; delivered < state.acked && still < 40; still = delivered === last ? still + 1 : 0) {
+      last = delivered;
+      delivered = (await subscriber.ask('sample')).delivered;
+      if (delivered < state.acked) await sleep(50);
+    }
+    const written = (await store.logBounds()).last - seq0;
+    return {
+      ...result, p50Ms: p50, p99Ms: p99, acked: state.acked, delivered, written, latencySamples: latencies.values.length,
+      failed: written === state.acked ? 0 : Math.abs(written - state.acked),
+    };
+  } finally {
+    await subscriber.close();
+    await hub.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The embedded (SQLite) library side's subscriber: the same counting listener, in this process
+ * (SQLite has one node), behind the child's request/reply interface. Its CPU is in the writer's.
+ */
+function inProcessSubscriber(hub) {
+  let delivered = 0;
+  let arrivals = [];
+  let recording = false;
+  hub.on('activity.updated', (event) => {
+    if (event.activity.type !== ACTIVITY_TYPE) return;
+    delivered++;
+    if (recording) arrivals.push(`${event.activity.id}:${event.seq}`, performance.timeOrigin + performance.now());
+  });
+  const replies = {
+    ping: () => ({ at: performance.timeOrigin + performance.now() }),
+    sample: () => ({ delivered, cpuMicros: 0 }),
+    record: ({ on }) => { recording = on; if (on) return {}; const out = arrivals; arrivals = []; return { arrivals: out }; },
+  };
+  return { ask: async (cmd, body = {}) => replies[cmd](body), close: async () => {} };
 }
 
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
@@ -247,31 +384,56 @@ try {
   log(`Progress updates through Redis, each reaching one subscriber: BullMQ ${bullmqVersion} vs activityd (Redis mode), and activityd embedded (SQLite)`);
   log(`node ${process.version}, ${platform()} ${arch()}, ${cpus().length} CPUs (${cpus()[0]?.model?.trim()}); Redis ${own ? 'of its own (no persistence)' : url}; ` +
     `${config.concurrency} updates in flight, warm-up ${config.warmupMs / 1000} s, measured ${config.durationMs / 1000} s`);
-  const results = [await runBullmq(url, redis), await runActivityd('redis', url, redis), await runActivityd('sqlite', url, redis)];
-  const [bull, ours, embedded] = results;
+  const sides = flags.sides.split(',');
+  const bull = await runBullmq(url, redis);
+  const direct = await runLibrary('redis', url, redis);
+  const libraryEmbedded = await runLibrary('sqlite', url, redis);
+  const ours = sides.includes('http') ? await runActivityd('redis', url, redis) : null;
+  const embedded = sides.includes('http') ? await runActivityd('sqlite', url, redis) : null;
+  const results = [bull, direct, libraryEmbedded, ours, embedded].filter(Boolean);
   log('');
-  log(`  ${'side'.padEnd(30)}${'updates/s'.padStart(11)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'client µs/upd'.padStart(15)}${'server µs/upd'.padStart(15)}${'Redis µs/upd'.padStart(14)}   delivered / acknowledged`);
+  log(`  ${'side'.padEnd(34)}${'updates/s'.padStart(11)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'client µs/upd'.padStart(15)}${'server µs/upd'.padStart(15)}${'Redis µs/upd'.padStart(14)}   delivered / acknowledged`);
   for (const r of results) {
     const match = r.delivered === r.acked && !r.failed;
     ok &&= match;
-    log(`  ${r.side.padEnd(30)}${fmt(r.updatesPerSec).padStart(11)}${fmt(r.p50Ms, 2).padStart(9)}${fmt(r.p99Ms, 2).padStart(9)}` +
+    log(`  ${r.side.padEnd(34)}${fmt(r.updatesPerSec).padStart(11)}${fmt(r.p50Ms, 2).padStart(9)}${fmt(r.p99Ms, 2).padStart(9)}` +
       `${fmt(r.clientMicrosPerUpdate).padStart(15)}${(r.serverMicrosPerUpdate === null ? '–' : fmt(r.serverMicrosPerUpdate)).padStart(15)}` +
-      `${(r.side.includes('embedded') ? '–' : fmt(r.redisMicrosPerUpdate, 1)).padStart(14)}   ${fmt(r.delivered)} / ${fmt(r.acked)} ${match ? 'ok' : 'MISMATCH'}`);
+      `${(r.side.includes('SQLite') ? '–' : fmt(r.redisMicrosPerUpdate, 1)).padStart(14)}   ${fmt(r.delivered)} / ${fmt(r.acked)}` +
+      `${r.written === undefined ? '' : ` (written ${fmt(r.written)})`} ${match ? 'ok' : 'MISMATCH'}`);
   }
-  const throughput = ours.updatesPerSec / bull.updatesPerSec;
-  const p99 = ours.p99Ms / bull.p99Ms;
-  const serverRatio = ours.serverMicrosPerUpdate / embedded.serverMicrosPerUpdate;
-  const ceiling = 1e6 / ours.redisMicrosPerUpdate;
+  log('  (library side: client = the writing node, server = the subscribing node; HTTP sides: client = load + WebSocket subscriber)');
+  const verdict = (name, x) => {
+    const throughput = x.updatesPerSec / bull.updatesPerSec;
+    const p99 = x.p99Ms / bull.p99Ms;
+    log(`  ${name} / BullMQ: ${fmt(throughput, 2)} × the updates/s (target ≥ 2: ${throughput >= 2 ? 'met' : 'BELOW'}), ` +
+      `p99 ${fmt(p99, 2)} × (target ≤ 0.5: ${p99 <= 0.5 ? 'met' : 'ABOVE'})`);
+    return { throughput, p99 };
+  };
+  const ceilingOf = (x) => 1e6 / x.redisMicrosPerUpdate;
   log('');
-  log(`  activityd (Redis) / BullMQ: ${fmt(throughput, 2)} × the updates/s (target ≥ 2: ${throughput >= 2 ? 'met' : 'BELOW'}), ` +
-    `p99 ${fmt(p99, 2)} × (target ≤ 0.5: ${p99 <= 0.5 ? 'met' : 'ABOVE'})`);
-  log(`  CPU per update, all processes but Redis: BullMQ ${fmt(bull.clientMicrosPerUpdate)} µs, activityd ${fmt(ours.clientMicrosPerUpdate + ours.serverMicrosPerUpdate)} µs ` +
-    `(load + subscriber ${fmt(ours.clientMicrosPerUpdate)} + server ${fmt(ours.serverMicrosPerUpdate)})`);
-  log(`  server CPU per update, Redis / embedded: ${fmt(serverRatio, 2)} × (target ≤ 1.3: ${serverRatio <= 1.3 ? 'met' : 'ABOVE'})`);
-  log(`  Redis CPU per update: activityd ${fmt(ours.redisMicrosPerUpdate, 1)} µs, BullMQ ${fmt(bull.redisMicrosPerUpdate, 1)} µs; ` +
-    `one Redis core caps a cluster at about ${fmt(ceiling)} updates/s, reached with about ` +
-    `${fmt((ceiling * ours.serverMicrosPerUpdate) / 1e6, 1)} node cores at this server cost per update`);
-  if (flags.json) console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, bullmq: bullmqVersion, config, results, throughput, p99, serverRatio, ceiling }, null, 2));
+  const library = verdict('activityd library, Redis (like for like)', direct);
+  log(`  CPU per update, all processes but Redis: BullMQ ${fmt(bull.clientMicrosPerUpdate)} µs, activityd library ` +
+    `${fmt(direct.clientMicrosPerUpdate + direct.serverMicrosPerUpdate)} µs (writer ${fmt(direct.clientMicrosPerUpdate)} + subscriber node ${fmt(direct.serverMicrosPerUpdate)})`);
+  log(`  Redis CPU per update: activityd library ${fmt(direct.redisMicrosPerUpdate, 1)} µs, BullMQ ${fmt(bull.redisMicrosPerUpdate, 1)} µs; ` +
+    `one Redis core caps a cluster at about ${fmt(ceilingOf(direct))} library updates/s`);
+  // The writing node in Redis mode also reads back every event (its writes resolve once it has):
+  // against the embedded node, which writes and dispatches to its own in-process listener.
+  const libraryRatio = direct.clientMicrosPerUpdate / libraryEmbedded.clientMicrosPerUpdate;
+  log(`  writing node's CPU per update, library, Redis / embedded SQLite: ${fmt(libraryRatio, 2)} × (target ≤ 1.3: ${libraryRatio <= 1.3 ? 'met' : 'ABOVE'})`);
+  let http = null;
+  let serverRatio = null;
+  if (ours && embedded) {
+    http = verdict('activityd over HTTP, Redis (a different topology: HTTP + WebSocket)', ours);
+    log(`  CPU per update, HTTP side: load + subscriber ${fmt(ours.clientMicrosPerUpdate)} µs + server ${fmt(ours.serverMicrosPerUpdate)} µs`);
+    serverRatio = ours.serverMicrosPerUpdate / embedded.serverMicrosPerUpdate;
+    log(`  server CPU per update over HTTP, Redis / embedded SQLite: ${fmt(serverRatio, 2)} × (target ≤ 1.3: ${serverRatio <= 1.3 ? 'met' : 'ABOVE'})`);
+    log(`  Redis CPU per HTTP update: ${fmt(ours.redisMicrosPerUpdate, 1)} µs: one Redis core caps a cluster at about ${fmt(ceilingOf(ours))} updates/s, ` +
+      `reached with about ${fmt((ceilingOf(ours) * ours.serverMicrosPerUpdate) / 1e6, 1)} node cores at this server cost per update`);
+  }
+  const ceiling = { library: ceilingOf(direct), http: ours ? ceilingOf(ours) : null };
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  log(`  load average at the end: ${load}`);
+  if (flags.json) console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, bullmq: bullmqVersion, config, load, results, library, libraryRatio, http, serverRatio, ceiling }, null, 2));
 } finally {
   redis.disconnect();
   await own?.stop();

@@ -328,9 +328,23 @@ export class ActivityHub {
     // outside its groups; everyone else acts only on what they can see.
     const reach = asReporter && who.service ? SYSTEM : who;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const current = requireVisible(reach, id, await this.store.get(id));
-      const changed = next(current);
-      if (!changed) return toPublic(current);
+      // The first attempt may start from a store's possibly stale copy (no round trip): only a write
+      // that passes the CAS counts from it; any other outcome is decided again on the stored copy.
+      const maybeStale = attempt === 0 && this.store.getForUpdate !== undefined;
+      const stored = maybeStale ? await this.store.getForUpdate!(id) : await this.store.get(id);
+      let changed: StoredActivity | null;
+      let current: StoredActivity;
+      try {
+        current = requireVisible(reach, id, stored);
+        changed = next(current);
+      } catch (error) {
+        if (maybeStale) continue;
+        throw error;
+      }
+      if (!changed) {
+        if (maybeStale) continue;
+        return toPublic(current);
+      }
       const event = await this.store.write({ type, activity: changed, expectSeq: current.seq });
       if (event) return event.activity;
     }

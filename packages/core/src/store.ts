@@ -67,6 +67,13 @@ export interface ActivityStore {
   write(change: ActivityWrite): Promise<ActivityEvent | null>;
   /** The latest stored copy, or `undefined`. */
   get(id: string): Promise<StoredActivity | undefined>;
+  /**
+   * Optional: a copy to compute an update from, which may be stale (a shared store's per-node copy
+   * of what this node last wrote or read, so an update costs no read). The hub writes from it with
+   * the usual CAS on `seq`; on any other outcome (conflict, not found, ended, forbidden, nothing to
+   * do) it decides again from `get`. Absent: the hub always reads with `get`.
+   */
+  getForUpdate?(id: string): Promise<StoredActivity | undefined>;
   /** Lists activities, newest first, paged by an opaque cursor. */
   list(query: ActivityQuery): Promise<ActivityPage>;
   /** Running remote activities whose lease lapsed at or before `now`. */

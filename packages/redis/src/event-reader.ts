@@ -25,6 +25,8 @@ export class EventReader {
   private readonly fanout: EventFanout;
   private readonly gapListeners = new Set<() => void>();
   private readonly waiters: Array<{ seq: number; resolve: () => void }> = [];
+  /** Events this node wrote and waits for, by seq (see `delivery`). */
+  private readonly own = new Map<number, HubEvent>();
   private delivered = 0;
   private running = false;
   private broken = false;
@@ -65,11 +67,15 @@ export class EventReader {
    * own event was dispatched here, as with the embedded stores — or after a short wait when the
    * reader is cut off (the write is stored either way; the event follows when the reader resumes).
    */
-  delivery(seq: number): Promise<void> {
+  delivery(seq: number, event?: HubEvent): Promise<void> {
     if (!this.running || this.broken || this.fanout.size === 0 || this.delivered >= seq) return Promise.resolve();
+    // This node wrote it: when it comes round, dispatch the writer's object (as the embedded stores
+    // do) instead of parsing the same text back.
+    if (event) this.own.set(seq, event);
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, DELIVERY_WAIT_MS);
-      this.waiters.push({ seq, resolve: () => { clearTimeout(timer); resolve(); } });
+      const done = (): void => { clearTimeout(timer); this.own.delete(seq); resolve(); };
+      const timer = setTimeout(done, DELIVERY_WAIT_MS);
+      this.waiters.push({ seq, resolve: done });
     });
   }
 
@@ -92,7 +98,8 @@ export class EventReader {
       const seq = Number(id.slice(0, id.indexOf('-')));
       if (seq <= this.delivered) continue;
       this.delivered = seq;
-      this.fanout.emit(JSON.parse(fields[1]!) as HubEvent);
+      // An event this node wrote is dispatched as the writer's object (see `delivery`).
+      this.fanout.emit(this.own.get(seq) ?? JSON.parse(fields[1]!) as HubEvent);
     }
     this.release();
   }

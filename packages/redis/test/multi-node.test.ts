@@ -55,6 +55,40 @@ describe.runIf(available)('hubs on one Redis', () => {
     expect(await b!.hub.get(one.id, SYSTEM)).toMatchObject({ state: 'completed', result: { ok: true } });
   });
 
+  it('updates from a node whose copy is stale (another node changed it meanwhile) keep every change', async () => {
+    const { fixture, nodes: [a, b] } = await cluster(2);
+    const one = await a!.hub.create({ type: 'upload' }, SYSTEM);
+    await a!.hub.update(one.id, { progress: 10 }, SYSTEM); // A now holds a copy at this seq
+    // B's change goes straight to the store, so A's reader may not have dropped A's copy yet.
+    const viaB = fixture.make();
+    await viaB.open();
+    const stored = (await viaB.get(one.id))!;
+    await viaB.write({ type: 'activity.updated', activity: { ...stored, subtitle: 'from B' }, expectSeq: stored.seq });
+    const after = await a!.hub.update(one.id, { progress: 20 }, SYSTEM);
+    expect(after).toMatchObject({ progress: 20, subtitle: 'from B' });
+    await b!.hub.cancel(one.id, SYSTEM);
+    await expect(a!.hub.update(one.id, { progress: 30 }, SYSTEM)).rejects.toMatchObject({ code: 'ACT_ERR_ENDED' });
+    expect(await a!.hub.get(one.id, SYSTEM)).toMatchObject({ state: 'cancelled', progress: 20 });
+  });
+
+  it('writes of one turn from one node share a script call, each with its own CAS and event', async () => {
+    const { nodes: [a, b] } = await cluster(2);
+    const ids = await Promise.all(Array.from({ length: 20 }, () => a!.hub.create({ type: 'upload' }, SYSTEM).then((x) => x.id)));
+    const results = await Promise.allSettled([
+      ...ids.map((id, i) => a!.hub.update(id, { progress: i }, SYSTEM)),
+      ...ids.map((id, i) => a!.hub.update(id, { progress: 50 + i }, SYSTEM)),
+    ]);
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    await until(() => b!.events.length === 60);
+    const updates = b!.events.filter((e) => e.type === 'activity.updated');
+    expect(updates).toHaveLength(40);
+    expect(new Set(updates.map((e) => e.seq)).size).toBe(40);
+    for (const [i, id] of ids.entries()) {
+      const progress = updates.filter((e) => e.activity.id === id).map((e) => e.activity.progress);
+      expect(progress.sort((x, y) => x! - y!)).toEqual([i, 50 + i]);
+    }
+  });
+
   it('a cancel sent to one node aborts the work running on another', async () => {
     const { nodes: [a, b] } = await cluster(2);
     let aborted: unknown;

@@ -1,0 +1,35 @@
+// The subscriber node of bench/redis-progress.js's embedded side, run as a child process (forked,
+// with IPC): a second ActivityHub on the same Redis and key prefix — another node, with its own
+// stream reader — counting `activity.updated` events of the benchmark's type through `hub.on`,
+// the way a backend embedding activityd listens (BullMQ's QueueEvents is the same thing: a library
+// object reading the events stream). While told to record, it notes when each update arrived
+// (`id:seq` → epoch ms on this process's clock) and sends them back at the end; the parent
+// corrects for the clock offset it measured with `ping`.
+import process from 'node:process';
+import { performance } from 'node:perf_hooks';
+import { ActivityHub } from '@activityd/core';
+import { RedisStore } from '@activityd/redis';
+
+const now = () => performance.timeOrigin + performance.now();
+const store = new RedisStore({ url: process.env.BENCH_REDIS_URL, keyPrefix: process.env.BENCH_REDIS_PREFIX });
+const hub = new ActivityHub({ store });
+await hub.start();
+
+let delivered = 0;
+let recording = false;
+let arrivals = [];
+hub.on('activity.updated', (event) => {
+  if (event.activity.type !== 'bench.progress') return;
+  delivered++;
+  if (recording) arrivals.push(`${event.activity.id}:${event.seq}`, now());
+});
+
+process.on('message', (m) => {
+  const reply = (body) => process.send({ ...body, reply: m.cmd, id: m.id });
+  if (m?.cmd === 'ping') reply({ at: now() });
+  else if (m?.cmd === 'sample') { const cpu = process.cpuUsage(); reply({ delivered, cpuMicros: cpu.user + cpu.system }); }
+  else if (m?.cmd === 'record') { recording = m.on; if (!recording) { reply({ arrivals }); arrivals = []; } else reply({}); }
+  else if (m?.cmd === 'close') void hub.stop().then(() => process.send({ reply: 'closed', id: m.id }, () => process.exit(0)));
+});
+process.on('disconnect', () => process.exit(0));
+process.send({ reply: 'ready' });
