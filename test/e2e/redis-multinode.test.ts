@@ -98,8 +98,8 @@ describe.runIf(available)('two activityd nodes on one Redis', () => {
   });
 
   it('with a 2 s lease, an abandoned activity expires exactly once, seen on both nodes', async () => {
-    const onA = await openSse(endpoint(a), '/v1/events?type=e2e.lease', { token: TOKEN });
-    const onB = await openSse(endpoint(b), '/v1/events?type=e2e.lease', { token: TOKEN });
+    const onA = await openSse(endpoint(a), '/v1/events?type=e2e.lease&feed=false', { token: TOKEN });
+    const onB = await openSse(endpoint(b), '/v1/events?type=e2e.lease&feed=false', { token: TOKEN });
     const { body: { id } } = await call(a, 'POST', '/v1/activities', { type: 'e2e.lease', title: 'abandoned' });
     await onA.until((c) => endedOf(c.items, id).length > 0, 'expiry on A', 6_000);
     await onB.until((c) => endedOf(c.items, id).length > 0, 'expiry on B', 6_000);
@@ -113,7 +113,7 @@ describe.runIf(available)('two activityd nodes on one Redis', () => {
   it('SIGKILL of A leaves its in-process work interrupted, seen on B, each ended once', async () => {
     const running = (await call(b, 'GET', '/v1/activities?state=running&type=library.*,media.*,upload&limit=100')).body.activities;
     expect(running.length).toBeGreaterThan(0);
-    const sse = await openSse(endpoint(b), '/v1/events?type=library.*,media.*,upload', { token: TOKEN });
+    const sse = await openSse(endpoint(b), '/v1/events?type=library.*,media.*,upload&feed=false', { token: TOKEN });
     await a.kill();
     const ids = running.map((x) => x.id);
     for (const id of ids) await sse.until((c) => endedOf(c.items, id).length > 0, `end of ${id}`, 8_000);
