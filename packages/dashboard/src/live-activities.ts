@@ -63,6 +63,15 @@ export class LiveActivities {
     this.touch(Date.now());
   }
 
+  /**
+   * Asks for one more frame with nothing new from the server (a view that draws in steps), through
+   * the same gate as the events, so the page still renders at most once per frame.
+   */
+  redraw(): void {
+    this.changed = true;
+    this.gate.request();
+  }
+
   /** Running activities, for checking after a reconnect that none is shown running by mistake. */
   runningIds(): string[] {
     return [...this.byId.values()].filter((t) => t.activity.state === 'running').map((t) => t.activity.id);
