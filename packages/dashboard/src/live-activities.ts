@@ -22,6 +22,13 @@ export interface Tracked {
 
 /** The newest steps kept per activity: enough for a detail panel, bounded for 10,000 activities. */
 const TIMELINE_LENGTH = 30;
+/**
+ * A snapshot or listing is taken this many activities per task: a reset of 10,000 taken at once
+ * was one task of 45-60 ms of CPU (issue 10). Later slices wait for a task of their own, in order;
+ * events are applied at once meanwhile, which is safe because each activity's newest `seq` wins
+ * and an ended state is never undone by an older running one.
+ */
+const SLICE = 500;
 
 /**
  * Every visible activity, kept current from the event stream. Changes land in a plain map at once;
@@ -38,6 +45,8 @@ export class LiveActivities {
   private reshaped = false;
   private oldestUnshownAt: number | null = null;
   private readonly gate = new FrameGate(() => this.flush());
+  /** Slices of snapshots and listings not taken yet, oldest first. */
+  private readonly backlog: Array<() => void> = [];
 
   /** Applies one activity event. Older news than what is shown (by `seq`) is ignored. */
   applyEvent(event: ActivityEvent): void {
@@ -48,9 +57,8 @@ export class LiveActivities {
   applyReset(reset: ResetSnapshot): void {
     const keep = new Set(reset.activities.map((a) => a.id));
     for (const id of this.byId.keys()) if (!keep.has(id)) this.byId.delete(id);
-    for (const activity of reset.activities) this.upsert(activity, 'snapshot', activity.updatedAt, true);
     this.reshaped = true;
-    this.touch(Date.now());
+    this.inSlices(reset.activities, (activity) => this.upsert(activity, 'snapshot', activity.updatedAt, true));
   }
 
   /**
@@ -58,9 +66,39 @@ export class LiveActivities {
    * server may have restarted its `seq` count, so an ended activity wins over a running one whatever its `seq`.
    */
   applyListed(activities: Activity[], missing: string[] = []): void {
-    for (const activity of activities) this.upsert(activity, 'listed', activity.updatedAt, true);
-    for (const id of missing) if (this.byId.delete(id)) this.reshaped = true;
-    this.touch(Date.now());
+    this.inSlices(activities, (activity) => this.upsert(activity, 'listed', activity.updatedAt, true), () => {
+      for (const id of missing) if (this.byId.delete(id)) this.reshaped = true;
+    });
+  }
+
+  /** Applies `items` a slice per task (at once if that is one slice and nothing waits), then `after`. */
+  private inSlices(items: Activity[], apply: (activity: Activity) => void, after?: () => void): void {
+    const idle = this.backlog.length === 0;
+    for (let i = 0; i < Math.max(1, items.length); i += SLICE) {
+      const slice = items.slice(i, i + SLICE);
+      const last = i + SLICE >= items.length;
+      this.backlog.push(() => {
+        for (const item of slice) apply(item);
+        if (last) after?.();
+        this.touch(Date.now());
+      });
+    }
+    if (idle && items.length <= SLICE) this.drain();
+    else if (idle) setTimeout(() => this.drain(), 0); // not in the task that parsed a large reply
+  }
+
+  private drain(): void {
+    this.backlog.shift()?.();
+    if (this.backlog.length) setTimeout(() => this.drain(), 0);
+  }
+
+  /**
+   * Asks for one more frame with nothing new from the server (a view that draws in steps), through
+   * the same gate as the events, so the page still renders at most once per frame.
+   */
+  redraw(): void {
+    this.changed = true;
+    this.gate.request();
   }
 
   /** Running activities, for checking after a reconnect that none is shown running by mistake. */

@@ -64,6 +64,28 @@ describe('LiveActivities', () => {
     expect([...live.byId.keys()]).toEqual(['new']);
   });
 
+  it('takes a large reset a slice per task, in order, and events meanwhile are never undone by it', () => {
+    vi.useFakeTimers();
+    try {
+      const live = new LiveActivities();
+      const snapshot = Array.from({ length: 1_200 }, (_, i) => activity({ id: `s${i}` }));
+      live.applyReset({ type: 'reset', seq: 10, activities: snapshot });
+      expect(live.byId.size).toBe(0); // not in the task that parsed the reply
+      live.applyEvent(event(activity({ id: 's1100', state: 'succeeded', endedAt: 2_000 }), 'activity.succeeded'));
+      vi.advanceTimersByTime(0);
+      expect(live.byId.size).toBe(501);
+      live.applyListed([activity({ id: 'listed' })], ['s0']); // waits behind the reset's slices
+      expect(live.byId.has('listed')).toBe(false);
+      vi.runAllTimers();
+      expect(live.byId.size).toBe(1_200);
+      expect(live.byId.get('s1100')!.activity.state).toBe('succeeded');
+      expect(live.byId.has('s0')).toBe(false);
+      expect(frames.length).toBeLessThanOrEqual(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('estimates rate and ETA from progress, and keeps a bounded timeline', () => {
     const live = new LiveActivities();
     for (let i = 0; i <= 40; i++) live.applyEvent(event(activity({ progress: i, updatedAt: 1_000 + i * 1_000 })));

@@ -9,6 +9,13 @@ import { ActivityRow } from './activity-row.js';
 export const ROW_HEIGHT = 76;
 /** Rows drawn beyond the visible ones, so fast scrolling shows no blank. */
 const OVERSCAN = 6;
+/**
+ * At most this many more rows are put in the page per frame than the frame before. The first frame
+ * with rows (1,000 activities starting at once, or a reload) pays for cold code, styles and fonts on
+ * each new row; all of them in one frame made one task over 50 ms (issue 10). Spread over a few
+ * frames, the rows in view fill in within ~50 ms.
+ */
+const NEW_ROWS_PER_FRAME = 6;
 
 export interface ListProps {
   activities: LiveActivities;
@@ -26,6 +33,7 @@ export interface ListProps {
 export function ActivityList({ activities, ids, now, names, selected, onSelect }: ListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const view = useSignal({ top: 0, height: 800 });
+  const drawn = useRef(0);
   useEffect(() => {
     const element = scroller.current!;
     const measure = () => (view.value = { top: element.scrollTop, height: element.clientHeight });
@@ -43,7 +51,10 @@ export function ActivityList({ activities, ids, now, names, selected, onSelect }
   dependOn(activities.version); // redraw the rows in view when any activity changed (at most once a frame)
   const { top, height } = view.value;
   const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(ids.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+  const inView = Math.min(ids.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+  const last = Math.min(inView, first + drawn.current + NEW_ROWS_PER_FRAME);
+  if (last < inView) activities.redraw(); // the rest in the next frames, one render each
+  drawn.current = Math.max(0, last - first);
   const rows = [];
   for (let i = first; i < last; i++) {
     const tracked = activities.byId.get(ids[i]!);
