@@ -44,6 +44,10 @@ function prepare(db: Database.Database) {
     // Only these columns ever change after the insert (parent, runner and creation time never do).
     update: db.prepare<[number, string, number | null, number | null, string, string]>(
       'UPDATE activities SET seq = ?, state = ?, ended_at = ?, lease_expires_at = ?, doc = ? WHERE id = ?'),
+    // A write that keeps state and end time (a progress update): SQLite updates only the indexes
+    // whose columns a statement sets, so this one touches no index at all.
+    updateRunning: db.prepare<[number, number | null, string, string]>(
+      'UPDATE activities SET seq = ?, lease_expires_at = ?, doc = ? WHERE id = ?'),
     appendEvent: db.prepare('INSERT INTO events (seq, doc) VALUES (?, ?)'),
     trimEvents: db.prepare('DELETE FROM events WHERE seq <= ?'),
     get: db.prepare<[string], ActivityRow>('SELECT doc, runner FROM activities WHERE id = ?'),
@@ -167,7 +171,8 @@ export class SqliteStore implements ActivityStore {
   private writeNow(sql: Statements, change: ActivityWrite): ActivityEvent | null {
     const id = change.activity.id;
     if (this.batchLatest.size === 0) this.noticeOtherWriters();
-    const currentSeq = (this.batchLatest.get(id) ?? this.running.get(id))?.seq ?? sql.seqOf.get(id)?.seq;
+    const current = this.batchLatest.get(id) ?? this.running.get(id);
+    const currentSeq = current?.seq ?? sql.seqOf.get(id)?.seq;
     if (change.expectSeq === null ? currentSeq !== undefined : currentSeq !== change.expectSeq) return null;
     const seq = this.seq + 1;
     const stored: StoredActivity = { ...change.activity, seq };
@@ -175,6 +180,8 @@ export class SqliteStore implements ActivityStore {
     const doc = JSON.stringify(activity);
     if (change.expectSeq === null) {
       sql.insert.run(id, seq, stored.state, stored.parentId, stored.runner, stored.createdAt, stored.endedAt, stored.leaseExpiresAt, doc);
+    } else if (current && current.state === stored.state && current.endedAt === stored.endedAt) {
+      sql.updateRunning.run(seq, stored.leaseExpiresAt, doc, id);
     } else {
       sql.update.run(seq, stored.state, stored.endedAt, stored.leaseExpiresAt, doc, id);
     }
