@@ -24,6 +24,8 @@ if (available) {
   await import('../../core/test/feed/bad-input.test.js');
 } else {
   describe('Change feed on Redis', () => {
+    // Reason: no Redis answers on this machine. The skip is visible in the report, and under
+    // ACTIVITYD_REQUIRE_REDIS=1 (set by .ci/run) `available` throws instead, so CI never gets here.
     it.skip('needs a Redis (none answers; see the warning above)', () => {});
   });
 }

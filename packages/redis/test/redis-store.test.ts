@@ -14,6 +14,8 @@ if (available) {
   }, { durable: true });
 } else {
   describe('RedisStore conformance', () => {
+    // Reason: no Redis answers on this machine. The skip is visible in the report, and under
+    // ACTIVITYD_REQUIRE_REDIS=1 (set by .ci/run) `available` throws instead, so CI never gets here.
     it.skip('needs a Redis (none answers; see the warning above)', () => {});
   });
 }
