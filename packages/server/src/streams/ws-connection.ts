@@ -3,11 +3,10 @@ import { ActivitydError, ValidationError, WsClientMessage } from '@activityd/pro
 import { Ajv } from 'ajv';
 import type { WebSocket } from 'ws';
 import { tickCorker } from './ws-cork.js';
+import { tcpOf, writeFrame } from './ws-frame.js';
 
 /** Past this many bytes queued on a socket, the subscription waits for it to drain. */
 const HIGH_WATER = 256 * 1024;
-/** A server frame's header is at most 10 bytes (unmasked, 64-bit length). */
-const MAX_FRAME_HEADER = 10;
 const TEXT = { binary: false } as const;
 const CLOSE_CODES: Record<StreamClose['code'], number> = { too_slow: 1013, draining: 1012 };
 const validateMessage = new Ajv({ coerceTypes: false, removeAdditional: false, strict: false }).compile<WsClientMessage>(WsClientMessage);
@@ -125,20 +124,21 @@ export class WsConnection {
     void this.subscribe(message.subscribe.filters ?? {}, message.subscribe.since);
   }
 
-  /** Sends a frame; `false` once the socket has more queued than it should, until the queue drains. */
+  /** Sends a frame (`textFrame`'s, header included); `false` once the socket has more queued than it should, until the queue drains. */
   private send(frame: Buffer): boolean {
+    if (frame.length === 0) return !this.waiting; // the surface sends nothing for this item
     const tick = tickCorker.current();
     if (tick === this.tick) tickCorker.cork(this.socket);
     else this.tick = tick;
-    // A text frame: `ws` sends a Buffer as binary unless told, and browsers would get a Blob.
     // Only a frame that may take the queue past the mark asks to be told when it is written: a
-    // callback on every frame costs a tick each, and while waiting nothing else is sent. A frame
-    // that cannot reach the mark needs no second read of the (not free) `bufferedAmount`.
-    if (this.socket.bufferedAmount + frame.length + MAX_FRAME_HEADER < HIGH_WATER) {
-      this.socket.send(frame, TEXT);
+    // callback on every frame costs a tick each, and while waiting nothing else is sent. The queue
+    // is read from the TCP socket (what `bufferedAmount` adds up, without its getter chain).
+    const queued = tcpOf(this.socket)?.writableLength ?? this.socket.bufferedAmount;
+    if (queued + frame.length < HIGH_WATER) {
+      writeFrame(this.socket, frame);
       return !this.waiting;
     }
-    this.socket.send(frame, TEXT, this.written);
+    writeFrame(this.socket, frame, this.written);
     if (this.socket.bufferedAmount >= HIGH_WATER) this.waiting = true;
     return !this.waiting;
   }

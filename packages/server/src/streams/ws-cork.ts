@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { tcpOf } from './ws-frame.js';
 
 /**
  * Writes the frames one socket gets within one tick in one system call. The first frame of a tick
@@ -34,8 +35,7 @@ class TickCorker {
 
   /** Holds `ws`'s writes until the tick ends. */
   cork(ws: WebSocket): void {
-    // `ws` keeps its TCP socket in `_socket` (not public, there since ws 1); without it, frames go out one by one.
-    const tcp = (ws as unknown as { _socket?: Socket })._socket;
+    const tcp = tcpOf(ws); // without it, frames go out one by one
     if (!tcp) return;
     if (!this.corked.has(tcp)) {
       tcp.cork();

@@ -1,6 +1,20 @@
 import type { StreamItem } from '@activityd/core';
 import { describe, expect, it } from 'vitest';
+import { Receiver } from 'ws';
 import { cachedFrames, sseFrame, wsFrame } from '../../src/streams/frames.js';
+import { textFrame } from '../../src/streams/ws-frame.js';
+
+/** What a WebSocket client makes of `frame`: decoded by `ws`'s own parser, as a client's would be. */
+function received(frame: Buffer): { text: string; binary: boolean }[] {
+  const messages: { text: string; binary: boolean }[] = [];
+  const receiver = new Receiver({ isServer: false });
+  receiver.on('message', (data: Buffer, binary: boolean) => messages.push({ text: data.toString(), binary }));
+  receiver.on('error', (error) => {
+    throw error;
+  });
+  receiver.write(frame);
+  return messages;
+}
 
 // Fan-out cost: each item is serialised once per transport, however many subscribers get it and in
 // whatever order (a subscriber that fell behind asks for older items after newer ones).
@@ -27,7 +41,16 @@ describe('frames', () => {
     const a = item(7);
     expect(sseFrame(a)).toBe(sseFrame(a));
     expect(wsFrame(a)).toBe(wsFrame(a));
-    expect(wsFrame(a).toString()).toBe(JSON.stringify(a));
+    expect(received(wsFrame(a))).toEqual([{ text: JSON.stringify(a), binary: false }]);
     expect(sseFrame(a).toString()).toBe(`id: 7\nevent: reset\ndata: ${JSON.stringify(a)}\n\n`);
+  });
+
+  it('a WebSocket frame is a whole text frame, at every length boundary', () => {
+    for (const length of [1, 125, 126, 127, 65_535, 65_536, 200_000]) {
+      const text = 'é'.repeat(Math.floor(length / 2)) + 'x'.repeat(length % 2);
+      expect(Buffer.byteLength(text)).toBe(length);
+      expect(received(textFrame(Buffer.from(text)))).toEqual([{ text, binary: false }]);
+    }
+    expect(textFrame(Buffer.alloc(0)).length).toBe(0); // nothing to send
   });
 });

@@ -6,6 +6,7 @@ import type { Authenticator } from '../../auth.js';
 import { useApiScope } from '../../api-scope.js';
 import { listParam } from '../../query.js';
 import { cachedFrames } from '../../streams/frames.js';
+import { textFrame } from '../../streams/ws-frame.js';
 import { adoptSocket, socketErrorLogger } from '../../streams/ws-adopt.js';
 import { openSseStream, SSE_RETRY_MS, SsePinger, type SseFormat } from '../../streams/sse-channel.js';
 import { useWebSocket } from '../../streams/ws.js';
@@ -35,7 +36,7 @@ const sseFrame = cachedFrames((item) => {
 const wsFrame = cachedFrames((item) => {
   const n = notificationOf(item);
   return n ? JSON.stringify({ NotificationContainer: { type: 'activity', size: 1, ActivityNotification: [n] } }) : '';
-});
+}, textFrame);
 
 const sseFormat: SseFormat = {
   frame: sseFrame,
