@@ -5,6 +5,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Milliseconds before the call is abandoned (default: the client's, 30 s). */
   timeoutMs?: number;
+  /**
+   * Sent as `Idempotency-Key` (`create` honours it): a repeat with the same key gets the first
+   * call's activity, so the call is retried like a GET after a network failure or a 503.
+   */
+  idempotencyKey?: string;
 }
 
 /** How the client reaches the server. */
@@ -45,10 +50,11 @@ export function queryString(query: Record<string, unknown> | undefined): string 
 
 /**
  * One HTTP call: JSON in, JSON out, coded errors rebuilt as their typed classes. Safe calls
- * (GET) are retried with backoff after a network failure or a 503; others never are.
+ * (GET, and calls with an idempotency key) are retried with backoff after a network failure or a
+ * 503; others never are.
  */
 export async function call<T>(t: Transport, method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<T> {
-  const safe = method === 'GET';
+  const safe = method === 'GET' || options.idempotencyKey !== undefined;
   for (let attempt = 0; ; attempt++) {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? t.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
@@ -56,7 +62,11 @@ export async function call<T>(t: Transport, method: string, path: string, body?:
     try {
       response = await t.fetch(`${t.baseUrl}${path}`, {
         method,
-        headers: { ...t.headers(), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          ...t.headers(),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(options.idempotencyKey !== undefined ? { 'idempotency-key': options.idempotencyKey } : {}),
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal,
       });

@@ -108,6 +108,25 @@ describe('transport', () => {
     expect(calls).toEqual(['POST']);
   });
 
+  it('a create with an idempotency key is retried; a reply lost on the way back still makes one activity', async () => {
+    const { dead, calls } = await deadClient(2);
+    await expect(dead.create({ type: 'job' }, { idempotencyKey: 'k1' })).rejects.toThrow();
+    expect(calls).toEqual(['POST', 'POST', 'POST']);
+
+    const type = `job.lost${Date.now().toString(36)}`;
+    let lost = 0;
+    const flaky = clientOf(server.url, TOKEN, {
+      fetch: async (input, init) => {
+        const reply = await fetch(input, init); // the server did the work...
+        if (init?.method === 'POST' && lost++ === 0) throw new TypeError('fetch failed'); // ...and the reply was lost
+        return reply;
+      },
+    });
+    const made = await flaky.create({ type }, { idempotencyKey: `lost-${type}` });
+    expect(lost).toBe(2);
+    expect((await client.list({ type: [type] })).activities.map((a) => a.id)).toEqual([made.id]);
+  });
+
   it('a call is abandoned when its signal aborts, and not retried', async () => {
     const a = await client.create({ type: 'job' });
     const controller = new AbortController();

@@ -6,6 +6,7 @@ import {
   type ActivityEnd, type ActivityPatch, type ActivitySpec, type StoredActivity,
 } from './activity.js';
 import { EventFanout } from './event-fanout.js';
+import { idempotencyClaim } from './idempotency.js';
 import type { HubEventMap } from './hub-events.js';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
 import { CoalescingReporter, type RunContext } from './run-context.js';
@@ -23,6 +24,12 @@ export interface RunHandle {
   activity: Activity;
   /** Resolves to the ended activity, whatever way it ended; never rejects. */
   ended: Promise<Activity>;
+}
+
+/** How to create an activity. */
+export interface CreateOptions {
+  /** A repeated create with the same key (per user) gets the first one's activity (DESIGN 11). */
+  idempotencyKey?: string;
 }
 
 /** A list request in wire terms. */
@@ -161,10 +168,11 @@ export class ActivityHub {
   }
 
   /** Creates a remote activity; its reporter must update it within the lease. */
-  async create(spec: ActivitySpec, who: Principal): Promise<Activity> {
+  async create(spec: ActivitySpec, who: Principal, { idempotencyKey }: CreateOptions = {}): Promise<Activity> {
     requireScope(who, 'report');
     const { leaseMs, heartbeatMs } = this.options;
-    return this.insert(newActivity(await this.specFor(spec, who), this.now(), { leaseMs, heartbeatMs }, null));
+    const draft = newActivity(await this.specFor(spec, who), this.now(), { leaseMs, heartbeatMs }, null);
+    return idempotencyKey === undefined ? this.insert(draft) : this.insertOnce(draft, idempotencyKey, who);
   }
 
   /**
@@ -314,6 +322,26 @@ export class ActivityHub {
     const event = await this.store.write({ type: 'activity.started', activity: draft, expectSeq: null });
     if (!event) throw new UnavailableError('could not store the new activity');
     return event.activity;
+  }
+
+  /**
+   * The first create with an idempotency key makes the activity; a repeat within the retention
+   * period, whatever its body, creates nothing and gets that activity as it is now. The key is
+   * claimed before the activity is written, so a create that died in between is completed by its
+   * repeat (with the repeat's body, under the id the key holds).
+   */
+  private async insertOnce(draft: StoredActivity, key: string, who: Principal): Promise<Activity> {
+    const now = this.now();
+    const id = await this.store.claimOnce(idempotencyClaim(key, who), draft.id, now, now + this.options.retentionMs);
+    if (id === draft.id) return this.insert(draft);
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const first = await this.store.get(id);
+      if (first) return toPublic(requireVisible(who, id, first));
+      // Not written (yet): the first create is still on its way, or it died after its claim.
+      const event = await this.store.write({ type: 'activity.started', activity: { ...draft, id }, expectSeq: null });
+      if (event) return event.activity;
+    }
+    throw new UnavailableError('could not store the new activity');
   }
 
   /**

@@ -7,7 +7,7 @@
  * await hub.start();
  * const { ended } = await hub.run({ type: 'upload', title: 'photo.jpg' }, async (ctx) => { await ctx.progress(50); return { ok: true }; });
  */
-export { ActivityHub, CancelledSignal, type RunHandle, type ListRequest } from './hub.js';
+export { ActivityHub, CancelledSignal, type RunHandle, type ListRequest, type CreateOptions } from './hub.js';
 export type { HubEventMap } from './hub-events.js';
 export type { RunContext } from './run-context.js';
 export { resolveHubOptions, type HubOptions, type ResolvedHubOptions, type Logger } from './options.js';

@@ -27,6 +27,7 @@ export class MemoryStore implements ActivityStore {
   private changes: StoredChange[] = [];
   private readonly index = new Map<string, StoredIndexEntry>();
   private readonly meta = new Map<string, string>();
+  private readonly claims = new Map<string, { value: string; expiresAt: number }>();
   private readonly fanout = new EventFanout();
   private readonly eventLogSize: number;
   private seq = 0;
@@ -167,6 +168,19 @@ export class MemoryStore implements ActivityStore {
   async setMetaOnce(key: string, value: string): Promise<string> {
     if (!this.meta.has(key)) this.meta.set(key, value);
     return this.meta.get(key)!;
+  }
+
+  async claimOnce(key: string, value: string, now: number, expiresAt: number): Promise<string> {
+    // Claims are made with one lifetime, so the oldest expire first: drop from the front.
+    for (const [k, claim] of this.claims) {
+      if (claim.expiresAt > now) break;
+      this.claims.delete(k);
+    }
+    const held = this.claims.get(key);
+    if (held && held.expiresAt > now) return held.value;
+    this.claims.delete(key); // re-inserted at the end, in order
+    this.claims.set(key, { value, expiresAt });
+    return value;
   }
 
   private select(predicate: (a: StoredActivity) => boolean, limit: number): StoredActivity[] {

@@ -118,6 +118,12 @@ export interface ActivityStore {
   setMeta(key: string, value: string): Promise<void>;
   /** Sets a named value only if it has none yet; resolves to the value now stored. */
   setMetaOnce(key: string, value: string): Promise<string>;
+  /**
+   * Claims `key` for `value` until `expiresAt`, unless a claim that has not expired at `now` holds
+   * it; resolves to the value holding it afterwards (`value` when this call won). Atomic: of callers
+   * racing on one key, on any node, exactly one wins. Expired claims are dropped by the store.
+   */
+  claimOnce(key: string, value: string, now: number, expiresAt: number): Promise<string>;
 }
 
 /**

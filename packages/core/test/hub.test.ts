@@ -2,6 +2,7 @@ import type { HubEvent } from '@activityd/protocol';
 import { EndedError, NotCancellableError, NotCompletedError, ValidationError } from '@activityd/protocol/errors';
 import { describe, expect, it } from 'vitest';
 import { CancelledSignal, SYSTEM, type RunContext } from '../src/index.js';
+import { idempotencyClaim } from '../src/idempotency.js';
 import { deferred, isPending, settle, startHub, T0 } from './hub-fixture.js';
 
 describe('run: in-process work', () => {
@@ -340,5 +341,27 @@ describe('parent progress', () => {
   it('refuses a child of an unknown parent', async () => {
     const { hub } = await startHub();
     await expect(hub.create({ type: 'x', parentId: '00000000-0000-0000-0000-000000000000' }, SYSTEM)).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('idempotent create (Idempotency-Key)', () => {
+  it('a repeat gets the first activity; after the retention period the key creates anew', async () => {
+    const { hub, clock, events } = await startHub({ retentionMs: 60_000 });
+    const first = await hub.create({ type: 'upload', title: 'one' }, SYSTEM, { idempotencyKey: 'k' });
+    await clock.advance(59_999);
+    expect((await hub.create({ type: 'upload', title: 'two' }, SYSTEM, { idempotencyKey: 'k' })).id).toBe(first.id);
+    await clock.advance(1);
+    const later = await hub.create({ type: 'upload', title: 'three' }, SYSTEM, { idempotencyKey: 'k' });
+    expect(later.id).not.toBe(first.id);
+    expect(events.filter((e) => e.type === 'activity.started').map((e) => e.activity.title)).toEqual(['one', 'three']);
+  });
+
+  it('a create that died after claiming its key is completed by the repeat, under the claimed id', async () => {
+    const { hub, store, events } = await startHub();
+    await store.claimOnce(idempotencyClaim('k', SYSTEM), 'claimed-id', T0, T0 + 60_000); // the claim landed, the write did not
+    const made = await hub.create({ type: 'upload', title: 'retry' }, SYSTEM, { idempotencyKey: 'k' });
+    expect(made).toMatchObject({ id: 'claimed-id', title: 'retry', state: 'running' });
+    expect((await hub.create({ type: 'upload' }, SYSTEM, { idempotencyKey: 'k' })).id).toBe('claimed-id');
+    expect(events.filter((e) => e.type === 'activity.started')).toHaveLength(1);
   });
 });

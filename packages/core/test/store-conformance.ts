@@ -317,6 +317,24 @@ export function describeStoreConformance(name: string, makeStore: (options?: Sto
       expect(await store.getMeta('other')).toBeUndefined();
     });
 
+    it('claimOnce: the first claim holds a name until it expires, then the next claim wins', async () => {
+      const { store } = await setup();
+      expect(await store.claimOnce('k', 'a', T0, T0 + 1_000)).toBe('a');
+      expect(await store.claimOnce('k', 'b', T0 + 999, T0 + 2_000)).toBe('a');
+      expect(await store.claimOnce('other', 'c', T0 + 999, T0 + 2_000)).toBe('c');
+      expect(await store.claimOnce('k', 'd', T0 + 1_000, T0 + 3_000)).toBe('d');
+      expect(await store.claimOnce('k', 'e', T0 + 2_999, T0 + 4_000)).toBe('d');
+      expect(await store.claimOnce('other', 'f', T0 + 2_999, T0 + 4_000)).toBe('f');
+      expect(await store.getMeta('k')).toBeUndefined(); // claims are not named values
+    });
+
+    it('claimOnce: of many racing claims on one name, exactly one wins', async () => {
+      const { store } = await setup();
+      const held = await Promise.all(Array.from({ length: 20 }, (_, i) => store.claimOnce('race', `v${i}`, T0, T0 + 60_000)));
+      expect(new Set(held).size).toBe(1);
+      expect(held[0]).toMatch(/^v\d+$/);
+    });
+
     it('setMeta overwrites a named value', async () => {
       const { store } = await setup();
       await store.setMeta('k', 'one');

@@ -21,5 +21,5 @@ export {
 export {
   StreamQuery, StreamFilters, WsClientMessage, RecordChangesBody, IndexEntriesBody, FeedQuery, FeedReply, FeedAccepted,
   CreateGroupBody, GroupSchema, CreateUserBody, UserSchema, CreateTokenBody, CreatedToken, TokenSchema, CreateKeyBody, CreatedKey, KeySchema, PresenceReply, MeReply,
-  ActivitySchema, CreateActivityBody, PatchActivityBody, ListQuery, ListReply, GetQuery, IdParams, ErrorReply,
+  ActivitySchema, CreateActivityBody, CreateHeaders, PatchActivityBody, ListQuery, ListReply, GetQuery, IdParams, ErrorReply,
 } from './schemas.js';

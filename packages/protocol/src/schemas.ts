@@ -64,6 +64,14 @@ export const CreateActivityBody = Type.Object({
 }, { additionalProperties: false });
 export type CreateActivityBody = Static<typeof CreateActivityBody>;
 
+export const CreateHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$',
+    description: 'A repeated create with the same key (per user, within the retention period) returns the activity the first one created, and creates nothing',
+  })),
+});
+export type CreateHeaders = Static<typeof CreateHeaders>;
+
 export const PatchActivityBody = Type.Object({
   progress: Type.Optional(Nullable(Progress)),
   title: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),

@@ -300,6 +300,10 @@ export class RedisStore implements ActivityStore {
     return guarded(async () => String(await this.scripts['set-meta-once'](this.prefix, key, value)));
   }
 
+  claimOnce(key: string, value: string, now: number, expiresAt: number): Promise<string> {
+    return guarded(async () => String(await this.scripts['claim-once'](this.prefix, key, value, now, expiresAt)));
+  }
+
   /** Redis mode is exactly as durable as its Redis: say so at start when it keeps no append-only file. */
   private async warnIfNotDurable(): Promise<void> {
     try {

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 /** The Lua scripts, one per file in `src/lua`; each conditional change is one of them. */
 const SCRIPT_FILES = [
   'write-many', 'purge-ended', 'append-changes', 'write-index-entry', 'purge-feed',
-  'set-meta-once', 'create-token', 'delete-user', 'delete-token', 'remember-signature',
+  'set-meta-once', 'claim-once', 'create-token', 'delete-user', 'delete-token', 'remember-signature',
 ] as const;
 
 /** A script's name: its file name without `.lua`. */

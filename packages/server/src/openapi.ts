@@ -33,7 +33,7 @@ function clean(schema: unknown): unknown {
   return out;
 }
 
-function parameters(schema: unknown, where: 'query' | 'path'): object[] {
+function parameters(schema: unknown, where: 'query' | 'path' | 'header'): object[] {
   const s = schema as { properties?: Record<string, { description?: string }>; required?: string[] } | undefined;
   return Object.entries(s?.properties ?? {}).map(([name, property]) => {
     const { description, ...rest } = property;
@@ -56,7 +56,7 @@ export function openApiDocument(routes: readonly RouteInfo[], version: string): 
     (paths[path] ??= {})[method] = {
       ...(s.summary ? { summary: s.summary } : {}),
       ...(s.tags ? { tags: s.tags } : {}),
-      parameters: [...parameters(s.params, 'path'), ...parameters(s.querystring, 'query')],
+      parameters: [...parameters(s.params, 'path'), ...parameters(s.querystring, 'query'), ...parameters(s.headers, 'header')],
       ...(s.body ? { requestBody: { required: true, content: { 'application/json': { schema: clean(s.body) } } } } : {}),
       responses,
       ...(path.startsWith('/v1/') ? { security: [{ bearer: [] }, { plexToken: [] }, { queryToken: [] }] } : {}),

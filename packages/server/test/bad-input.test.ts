@@ -110,6 +110,10 @@ const rows: Row[] = [
   validation('text/plain body', 'POST', LIST, { raw: '{"type":"upload"}', headers: { 'content-type': 'text/plain' } }),
   validation('form body', 'PATCH', ONE, { raw: 'progress=50', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
   validation('XML body', 'PATCH', ONE, { raw: '<progress>50</progress>', headers: { 'content-type': 'application/xml' } }),
+  // Bad Idempotency-Keys.
+  validation('an empty Idempotency-Key', 'POST', LIST, { raw: '{"type":"upload"}', headers: { ...JSON_TYPE, 'idempotency-key': '' } }),
+  validation('an Idempotency-Key of 256 characters', 'POST', LIST, { raw: '{"type":"upload"}', headers: { ...JSON_TYPE, 'idempotency-key': 'k'.repeat(256) } }),
+  validation('an Idempotency-Key with a space', 'POST', LIST, { raw: '{"type":"upload"}', headers: { ...JSON_TYPE, 'idempotency-key': 'two words' } }),
   // Oversize bodies.
   tooLarge('POST', LIST, JSON.stringify({ type: 'upload', title: TWO_MB })),
   tooLarge('PATCH', ONE, JSON.stringify({ subtitle: TWO_MB })),

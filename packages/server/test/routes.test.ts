@@ -127,6 +127,37 @@ describe('one activity', () => {
     expect(await s.ok(201, 'POST', '/v1/activities', { body: { type: 'upload', title: 'Alien (1979)' } })).toMatchObject({ title: 'Alien (1979)' });
   });
 
+  it('POST with an Idempotency-Key: a repeat (even with another body) gets the first activity as it is now, and creates nothing', async () => {
+    const s = await nativeServer();
+    const key = { 'idempotency-key': 'upload-7f3a' };
+    const first = await s.call('POST', '/v1/activities', { body: { type: 'upload', title: 'one' }, headers: key });
+    expect(first.status).toBe(201);
+    await s.ok(200, 'PATCH', `/v1/activities/${first.body.id}`, { body: { progress: 40 } });
+    const again = await s.call('POST', '/v1/activities', { body: { type: 'upload', title: 'two' }, headers: key });
+    expect(again.status).toBe(201);
+    expect(again.headers.location).toBe(first.headers.location);
+    expect(again.body).toMatchObject({ id: first.body.id, title: 'one', progress: 40 });
+    const other = await s.ok(201, 'POST', '/v1/activities', { body: { type: 'upload' }, headers: { 'idempotency-key': 'upload-other' } });
+    const plain = await s.ok(201, 'POST', '/v1/activities', { body: { type: 'upload' } });
+    expect((await s.ok(200, 'GET', '/v1/activities')).activities.map((a: Activity) => a.id).sort())
+      .toEqual([first.body.id, other.id, plain.id].sort());
+    expect((await s.hub.readLog(0, 100)).filter((e) => e.type === 'activity.started')).toHaveLength(3);
+  });
+
+  it('Idempotency-Keys are per user, and racing repeats make one activity', async () => {
+    const s = await nativeServer();
+    const alice = await s.hub.access.createUser(SYSTEM, { name: 'alice', groups: ['root'], admin: false });
+    const { token } = await s.hub.access.createToken(SYSTEM, { userId: alice.id, scopes: ['read', 'report'] });
+    const key = { 'idempotency-key': 'same-key' };
+    const replies = await Promise.all(Array.from({ length: 10 }, () => s.call('POST', '/v1/activities', { body: { type: 'upload' }, headers: key })));
+    expect(new Set(replies.map((r) => r.status))).toEqual(new Set([201]));
+    expect(new Set(replies.map((r) => r.body.id)).size).toBe(1);
+    const theirs = await s.call('POST', '/v1/activities', { body: { type: 'upload' }, headers: { ...key, authorization: `Bearer ${token}` } });
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.id).not.toBe(replies[0]!.body.id);
+    expect((await s.ok(200, 'GET', '/v1/activities')).activities).toHaveLength(2);
+  });
+
   it('GET answers the bare activity as created', async () => {
     const s = await nativeServer();
     const created = await s.create({ type: 'upload', subtitle: 'starting' });

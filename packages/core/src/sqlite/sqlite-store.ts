@@ -74,6 +74,9 @@ function prepare(db: Database.Database) {
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     countByState: db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM activities GROUP BY state'),
     setMetaOnce: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
+    dropClaims: db.prepare('DELETE FROM claims WHERE expires_at <= ?'),
+    claim: db.prepare('INSERT INTO claims (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING'),
+    getClaim: db.prepare<[string], { value: string }>('SELECT value FROM claims WHERE key = ?'),
     dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
   };
 }
@@ -361,6 +364,13 @@ export class SqliteStore implements ActivityStore {
     const sql = this.statements();
     sql.setMetaOnce.run(key, value);
     return sql.getMeta.get(key)!.value;
+  }
+
+  async claimOnce(key: string, value: string, now: number, expiresAt: number): Promise<string> {
+    const sql = this.statements();
+    sql.dropClaims.run(now);
+    sql.claim.run(key, value, expiresAt);
+    return sql.getClaim.get(key)!.value;
   }
 
   private database(): Database.Database {

@@ -1,6 +1,6 @@
 import type { ActivityHub, ActivityEnd, ActivityPatch } from '@activityd/core';
 import {
-  ActivitySchema, CreateActivityBody, ErrorReply, GetQuery, IdParams, ListQuery, ListReply, PatchActivityBody,
+  ActivitySchema, CreateActivityBody, CreateHeaders, ErrorReply, GetQuery, IdParams, ListQuery, ListReply, PatchActivityBody,
   ValidationError,
 } from '@activityd/protocol';
 import { Type } from '@sinclair/typebox';
@@ -47,12 +47,13 @@ export async function activityRoutes(app: FastifyInstance, { hub }: { hub: Activ
   app.post('/activities', {
     schema: {
       summary: 'Create a remote activity; its reporter must update it within the lease', tags: ['activities'],
-      body: CreateActivityBody, response: { 201: Activity, ...errorReplies },
+      headers: CreateHeaders, body: CreateActivityBody, response: { 201: Activity, ...errorReplies },
     },
   }, async (request, reply) => {
     const body = requireBody<CreateActivityBody>(request);
+    const idempotencyKey = (request.headers as CreateHeaders)['idempotency-key'];
     reply.code(201);
-    return writtenActivity(reply, await hub.create(body, request.principal));
+    return writtenActivity(reply, await hub.create(body, request.principal, { idempotencyKey }));
   });
 
   app.patch('/activities/:id', {
