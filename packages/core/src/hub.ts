@@ -39,6 +39,8 @@ export interface ListRequest {
   owner?: number[];
   parentId?: string;
   id?: string[];
+  /** Only activities that ended at or after this time (epoch ms). */
+  endedSince?: number;
   limit?: number;
   cursor?: string;
 }
@@ -226,6 +228,7 @@ export class ActivityHub {
       types: request.type,
       owners: request.owner,
       parentId: request.parentId,
+      endedSince: request.endedSince,
       ids: request.id,
       cursor: request.cursor,
       visibleTo: who.admin ? undefined : { userId: who.userId, visibleGroups: [...who.visibleGroups] },

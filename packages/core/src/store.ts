@@ -12,6 +12,8 @@ export interface ActivityQuery {
   types?: string[];
   owners?: number[];
   parentId?: string;
+  /** Only activities that ended at or after this time (epoch ms): no running ones. */
+  endedSince?: number;
   /** Only what this user may see (see `canSee`); `undefined` for everything. */
   visibleTo?: { userId: number | null; visibleGroups: string[] };
   /** At most this many (1..1000). */
@@ -148,6 +150,7 @@ export function matchesQuery(a: StoredActivity, q: Omit<ActivityQuery, 'limit' |
   if (q.states && !q.states.includes(a.state)) return false;
   if (q.owners && (a.owner === null || !q.owners.includes(a.owner))) return false;
   if (q.parentId !== undefined && a.parentId !== q.parentId) return false;
+  if (q.endedSince !== undefined && (a.endedAt === null || a.endedAt < q.endedSince)) return false;
   if (q.types && !q.types.some((t) => typeMatches(t, a.type))) return false;
   if (q.visibleTo && !canSee({ ...q.visibleTo, admin: false }, a)) return false;
   return true;
@@ -171,7 +174,7 @@ export function decodeCursor(cursor: string): { createdAt: number; id: string } 
 }
 
 /** Newest first: by `createdAt` descending, then `id` descending. */
-export function compareNewestFirst(a: StoredActivity, b: StoredActivity): number {
+export function compareNewestFirst(a: Pick<StoredActivity, 'createdAt' | 'id'>, b: Pick<StoredActivity, 'createdAt' | 'id'>): number {
   return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 

@@ -147,6 +147,10 @@ export function describeStoreConformance(name: string, makeStore: (options?: Sto
         expect(await page(store, { owners: [1, 3] })).toEqual(ids([failed, media]));
         expect(await page(store, { parentId: media.id })).toEqual(ids([child]));
         expect(await page(store, { states: ['running'], types: ['media.*'] })).toEqual(ids([media]));
+        expect(await page(store, { endedSince: T0 + 50 })).toEqual(ids([failed, scan]));
+        expect(await page(store, { endedSince: T0 + 51 })).toEqual(ids([failed]));
+        expect(await page(store, { endedSince: T0 + 51, types: ['media.*'] })).toEqual([]);
+        expect(await page(store, { endedSince: T0 + 61 })).toEqual([]);
         const full = (await store.list({ limit: 100, ids: [scan.id] })).activities[0];
         expect(full).toEqual(scan);
       });

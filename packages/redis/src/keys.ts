@@ -13,6 +13,8 @@ export class Keys {
   parent(id: string): string { return `${this.prefix}parent:${id}`; }
   /** Running remote activities, scored by lease expiry. */
   get lease(): string { return `${this.prefix}lease`; }
+  /** Ended activity ids, scored by when they ended (retention, and lists of recent ends). */
+  get ended(): string { return `${this.prefix}ended`; }
   /** Running remote activity ids (score 0, ordered by id). */
   get remote(): string { return `${this.prefix}remote`; }
   /** Nodes that have running in-process activities. */

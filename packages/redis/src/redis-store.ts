@@ -147,8 +147,10 @@ export class RedisStore implements ActivityStore {
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !cursor) throw new ValidationError('malformed cursor');
     return guarded(async () => {
-      const matching = query.ids
-        ? (await fetchActivities(this.redis, this.keys, [...new Set(query.ids)]))
+      const ids = query.ids ? [...new Set(query.ids)]
+        : query.endedSince !== undefined ? await this.redis.zrangebyscore(this.keys.ended, query.endedSince, '+inf') : undefined;
+      const matching = ids
+        ? (await fetchActivities(this.redis, this.keys, ids))
           .filter((a) => matchesQuery(a, query) && (!cursor || listMember(a) < listMember(cursor)))
           .sort(compareNewestFirst)
         : await this.scan(query, cursor);

@@ -301,6 +301,10 @@ export class SqliteStore implements ActivityStore {
       where.push('parent_id = ?');
       params.push(query.parentId);
     }
+    if (query.endedSince !== undefined) {
+      where.push('ended_at >= ?'); // the ended index: recent ends, not every retained one
+      params.push(query.endedSince);
+    }
     const text = `SELECT doc, runner FROM activities ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC`;
     const activities: StoredActivity[] = [];
     let more = false;

@@ -1,5 +1,5 @@
 import { EndedError, ForbiddenError, NotFoundError, NotCompletedError, ValidationError, type Activity } from '@activityd/protocol';
-import type { ActivityHub, Principal } from '@activityd/core';
+import { compareNewestFirst, type ActivityHub, type ListRequest, type Principal } from '@activityd/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator, SignedRouteConfig } from '../../auth.js';
@@ -36,14 +36,23 @@ type UpdateJob = { percent: number; jobResult?: unknown; subtitle?: string | nul
 /** Version-1 signatures sign this controller and action instead of the path. */
 const ac = (action: string): { config: SignedRouteConfig } => ({ config: { acAction: { controller: 'activity', action } } });
 
-/** Ended jobs stay in the list for the feed retention, as the controller shows recent work. */
+/**
+ * Running jobs, and ended ones for the feed retention, as the controller shows recent work; newest
+ * first. Two reads of the store's indexes: the activities kept for the (longer) retention period
+ * are never walked.
+ */
 async function visibleJobs(hub: ActivityHub, who: Principal): Promise<Activity[]> {
-  const recentSince = hub.options.clock.now() - hub.options.feedRetentionMs;
+  const endedSince = hub.options.clock.now() - hub.options.feedRetentionMs;
+  const jobs = [...await everyPage(hub, { state: ['running'] }, who), ...await everyPage(hub, { state: ['ended'], endedSince }, who)];
+  return jobs.sort(compareNewestFirst);
+}
+
+async function everyPage(hub: ActivityHub, request: ListRequest, who: Principal): Promise<Activity[]> {
   const out: Activity[] = [];
   let cursor: string | undefined;
   do {
-    const page = await hub.list({ state: ['all'], limit: 1_000, cursor }, who);
-    out.push(...page.activities.filter((a) => a.state === 'running' || (a.endedAt ?? 0) >= recentSince));
+    const page = await hub.list({ ...request, limit: 1_000, cursor }, who);
+    out.push(...page.activities);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return out;
