@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { AccessStore, GroupRecord, KeyRecord, PresenceRecord, TokenRecord, UserRecord } from '@activityd/core';
 import type { Keys } from './keys.js';
 import type { ScriptCall, ScriptName } from './scripts.js';
@@ -12,15 +12,22 @@ const byCreation = <T extends { createdAt: number }>(key: (r: T) => string | num
 /**
  * Access records in the same Redis as the activities, so every node sees a new or revoked token
  * at once: each kind a hash of JSON records by id, tokens with a hash→id lookup, presence a sorted
- * set by time. Changes that touch several keys are Lua scripts.
+ * set by time. Changes that touch several keys are Lua scripts. Every change of users, groups,
+ * tokens or keys also bumps one version key in the same atomic step (a script or a MULTI), so a
+ * node may cache principals and check them with one GET per request (`version`).
  */
 export class RedisAccessStore implements AccessStore {
   constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly scripts: Record<ScriptName, ScriptCall>) {}
 
+  /** See `AccessStore.version`: one GET, which auto-pipelining sends with the turn's other commands. */
+  version(): Promise<number> {
+    return guarded(async () => Number(await this.redis.get(this.keys.accessVersion)));
+  }
+
   createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord> {
     return guarded(async () => {
       const record = { ...user, id: await this.redis.incr(this.keys.nextUser) };
-      await this.redis.hset(this.keys.users, String(record.id), JSON.stringify(record));
+      await this.changing((tx) => tx.hset(this.keys.users, String(record.id), JSON.stringify(record)));
       return record;
     });
   }
@@ -41,7 +48,7 @@ export class RedisAccessStore implements AccessStore {
   }
 
   createGroup(group: GroupRecord): Promise<boolean> {
-    return guarded(async () => (await this.redis.hsetnx(this.keys.groups, group.id, JSON.stringify(group))) === 1);
+    return guarded(async () => (await this.changing((tx) => tx.hsetnx(this.keys.groups, group.id, JSON.stringify(group)))) === 1);
   }
 
   listGroups(): Promise<GroupRecord[]> {
@@ -49,7 +56,7 @@ export class RedisAccessStore implements AccessStore {
   }
 
   deleteGroup(id: string): Promise<boolean> {
-    return guarded(async () => (await this.redis.hdel(this.keys.groups, id)) === 1);
+    return guarded(async () => (await this.changing((tx) => tx.hdel(this.keys.groups, id))) === 1);
   }
 
   createToken(token: TokenRecord): Promise<boolean> {
@@ -72,7 +79,7 @@ export class RedisAccessStore implements AccessStore {
   }
 
   createKey(key: KeyRecord): Promise<void> {
-    return guarded(async () => { await this.redis.hset(this.keys.accessKeys, key.accessKey, JSON.stringify(key)); });
+    return guarded(async () => { await this.changing((tx) => tx.hset(this.keys.accessKeys, key.accessKey, JSON.stringify(key))); });
   }
 
   getKey(accessKey: string): Promise<KeyRecord | undefined> {
@@ -87,7 +94,7 @@ export class RedisAccessStore implements AccessStore {
   }
 
   deleteKey(accessKey: string): Promise<boolean> {
-    return guarded(async () => (await this.redis.hdel(this.keys.accessKeys, accessKey)) === 1);
+    return guarded(async () => (await this.changing((tx) => tx.hdel(this.keys.accessKeys, accessKey))) === 1);
   }
 
   touchPresence(userId: number, seenAt: number): Promise<void> {
@@ -106,5 +113,13 @@ export class RedisAccessStore implements AccessStore {
 
   rememberSignature(hash: string, now: number, expiresAt: number): Promise<boolean> {
     return guarded(async () => Number(await this.scripts['remember-signature'](this.keys.prefix, hash, now, expiresAt)) === 1);
+  }
+
+  /** Runs one change and bumps the access version in the same MULTI; resolves the change's reply. */
+  private async changing(change: (tx: ChainableCommander) => ChainableCommander): Promise<unknown> {
+    const replies = await change(this.redis.multi()).incr(this.keys.accessVersion).exec();
+    const [error, reply] = replies?.[0] ?? [new Error('access change transaction aborted'), null];
+    if (error) throw error;
+    return reply;
   }
 }

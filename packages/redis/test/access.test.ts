@@ -1,5 +1,5 @@
 import { UnauthenticatedError } from '@activityd/protocol/errors';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AccessService, ManualClock, SYSTEM } from '@activityd/core';
 import type { RedisStore } from '../src/index.js';
 import { redisAvailable, redisFixture } from './redis-fixture.js';
@@ -53,6 +53,54 @@ describe.runIf(available)('RedisAccessStore across nodes', () => {
     await expect(a!.authenticate({ token: two.token })).rejects.toBeInstanceOf(UnauthenticatedError);
     expect((await a!.listKeys(SYSTEM)).map((k) => k.accessKey)).not.toContain(key.accessKey);
     expect(await a!.listTokens(SYSTEM)).toEqual([]);
+  });
+
+  it('caches a principal per node, reused without the three reads; a change on another node applies to the next request', async () => {
+    const { stores: [storeA], services: [a, b] } = await nodes(2);
+    await a!.ensureAdmin();
+    const group = await a!.createGroup(SYSTEM, { name: 'team' });
+    const user = await a!.createUser(SYSTEM, { name: 'ann', groups: [group.id] });
+    const { id, token } = await a!.createToken(SYSTEM, { userId: user.id });
+    const first = await a!.authenticate({ token });
+    const reads = (['tokenByHash', 'getUser', 'listGroups'] as const).map((m) => vi.spyOn(storeA!.access, m));
+    expect(await a!.authenticate({ token })).toBe(first);
+    expect(reads.map((r) => r.mock.calls.length)).toEqual([0, 0, 0]);
+    const below = await b!.createGroup(SYSTEM, { name: 'sub', parentId: group.id });
+    expect((await a!.authenticate({ token })).visibleGroups).toContain(below.id);
+    expect(reads.map((r) => r.mock.calls.length)).toEqual([1, 1, 1]);
+    await b!.deleteToken(SYSTEM, id);
+    await expect(a!.authenticate({ token })).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it('moves the access version with every change of users, groups, tokens and keys, not with presence or signatures', async () => {
+    const { stores: [s] } = await nodes(1);
+    const access = s!.access;
+    let last = await access.version();
+    const moved = async () => {
+      const now = await access.version();
+      const changed = now !== last;
+      last = now;
+      return changed;
+    };
+    const user = await access.createUser({ name: 'a', groups: [], admin: false, createdAt: T0 });
+    expect(await moved()).toBe(true);
+    await access.createGroup({ id: 'g', name: 'G', parentId: null, createdAt: T0 });
+    expect(await moved()).toBe(true);
+    await access.deleteGroup('g');
+    expect(await moved()).toBe(true);
+    await access.createToken({ id: 'tok_1', userId: user.id, scopes: ['read'], name: null, service: false, hash: 'h1', createdAt: T0 });
+    expect(await moved()).toBe(true);
+    await access.deleteToken('tok_1');
+    expect(await moved()).toBe(true);
+    await access.createKey({ accessKey: 'k', userId: user.id, service: false, salt: 's', createdAt: T0 });
+    expect(await moved()).toBe(true);
+    await access.deleteKey('k');
+    expect(await moved()).toBe(true);
+    await access.touchPresence(user.id, T0);
+    await access.rememberSignature('sig', T0, T0 + 1_000);
+    expect(await moved()).toBe(false);
+    await access.deleteUser(user.id);
+    expect(await moved()).toBe(true);
   });
 
   it('keeps records round-trip exact: users, groups, tokens, keys, presence (latest time wins)', async () => {
