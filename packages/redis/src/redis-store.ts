@@ -107,9 +107,12 @@ export class RedisStore implements ActivityStore {
   async write(change: ActivityWrite): Promise<ActivityEvent | null> {
     const a = change.activity;
     const text = publicPrefix(a);
+    // An update leaves out what never changes (list key, parent): the script keeps the stored ones.
+    const expect = change.expectSeq;
     const seq = await guarded(() => this.writes.enqueue([
-      a.id, change.expectSeq ?? '', change.type, text, a.state, a.runner ?? '',
-      listMember(a), a.parentId ?? '', a.leaseExpiresAt ?? '', a.endedAt ?? '', a.updatedAt,
+      a.id, expect ?? '', change.type, text, a.state, a.runner ?? '',
+      expect === null ? listMember(a) : '', expect === null ? a.parentId ?? '' : '',
+      a.leaseExpiresAt ?? '', a.endedAt ?? '', a.updatedAt,
     ]));
     if (seq === null) {
       this.recent.forget(a.id);
