@@ -17,11 +17,24 @@ const byCreation = <T extends { createdAt: number }>(key: (r: T) => string | num
  * node may cache principals and check them with one GET per request (`version`).
  */
 export class RedisAccessStore implements AccessStore {
-  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly scripts: Record<ScriptName, ScriptCall>) {}
+  /**
+   * Counts this node's connections to Redis. A Redis restarted without its data (or failed over to
+   * a replica behind it) starts the version again from nothing and could reach a number a node has
+   * cached under with other records; it cannot do so without breaking the connection, so the
+   * version also carries how often this node connected.
+   */
+  private connections = 0;
 
-  /** See `AccessStore.version`: one GET, which auto-pipelining sends with the turn's other commands. */
+  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly scripts: Record<ScriptName, ScriptCall>) {
+    redis.on('ready', () => { this.connections++; });
+  }
+
+  /**
+   * See `AccessStore.version`: one GET, which auto-pipelining sends with the turn's other commands,
+   * combined with the connection count (above).
+   */
   version(): Promise<number> {
-    return guarded(async () => Number(await this.redis.get(this.keys.accessVersion)));
+    return guarded(async () => this.connections * 2 ** 32 + Number(await this.redis.get(this.keys.accessVersion)));
   }
 
   createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord> {

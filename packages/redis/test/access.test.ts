@@ -2,7 +2,8 @@ import { UnauthenticatedError } from '@activityd/protocol/errors';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AccessService, ManualClock, SYSTEM } from '@activityd/core';
 import type { RedisStore } from '../src/index.js';
-import { redisAvailable, redisFixture } from './redis-fixture.js';
+import { Redis } from 'ioredis';
+import { REDIS_URL, redisAvailable, redisFixture } from './redis-fixture.js';
 
 // Access records on Redis, seen from several nodes: bootstrap by nodes starting at once, and
 // changes on one node that every other must honour at once.
@@ -70,6 +71,31 @@ describe.runIf(available)('RedisAccessStore across nodes', () => {
     expect(reads.map((r) => r.mock.calls.length)).toEqual([1, 1, 1]);
     await b!.deleteToken(SYSTEM, id);
     await expect(a!.authenticate({ token })).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it('forgets cached principals when the connection to Redis was lost (a Redis restarted without its data)', async () => {
+    const { stores: [store], services: [a] } = await nodes(1);
+    await a!.ensureAdmin();
+    const user = await a!.createUser(SYSTEM, { name: 'ann', groups: ['root'] });
+    const { token } = await a!.createToken(SYSTEM, { userId: user.id });
+    const first = await a!.authenticate({ token });
+    const before = await store!.access.version();
+    // This node's own command connection (by its client id, not by name: other suites share this Redis).
+    const own = (store!.access as unknown as { redis: Redis }).redis;
+    const id = await own.client('ID');
+    const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 });
+    try {
+      await admin.client('KILL', 'ID', String(id));
+    } finally {
+      admin.disconnect();
+    }
+    let after = before;
+    for (let i = 0; i < 40 && after === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      after = await store!.access.version().catch(() => before);
+    }
+    expect(after).not.toBe(before);
+    expect(await a!.authenticate({ token })).not.toBe(first); // built again, not served from the cache
   });
 
   it('moves the access version with every change of users, groups, tokens and keys, not with presence or signatures', async () => {
