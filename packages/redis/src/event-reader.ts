@@ -24,7 +24,10 @@ type XReadReply = Array<[key: string, entries: Entry[]]> | null;
 export class EventReader {
   private readonly fanout: EventFanout;
   private readonly gapListeners = new Set<() => void>();
-  private readonly waiters: Array<{ seq: number; resolve: () => void }> = [];
+  /** Writes waiting for their event, in the order they were written (so by deadline). */
+  private readonly waiters: Array<{ seq: number; resolve: () => void; deadline: number }> = [];
+  /** One timer for every waiter's deadline, not one per write (a timer each cost the writer µs). */
+  private expiry: NodeJS.Timeout | null = null;
   /** Events this node wrote and waits for, by seq (see `delivery`). */
   private readonly own = new Map<number, HubEvent>();
   private delivered = 0;
@@ -32,7 +35,13 @@ export class EventReader {
   private broken = false;
   private loop: Promise<void> | null = null;
 
-  constructor(readonly connection: Redis, private readonly streamKey: string, private readonly logger: Logger) {
+  constructor(
+    readonly connection: Redis,
+    private readonly streamKey: string,
+    private readonly logger: Logger,
+    /** How long a write waits for its own event before resolving anyway. */
+    private readonly deliveryWaitMs = DELIVERY_WAIT_MS,
+  ) {
     this.fanout = new EventFanout((error) => logger.error({ err: error }, 'event listener failed'));
   }
 
@@ -49,7 +58,7 @@ export class EventReader {
     this.running = false;
     this.connection.disconnect();
     await this.loop;
-    for (const w of this.waiters.splice(0)) w.resolve();
+    this.releaseAll();
   }
 
   /** Adds a listener of every event, and optionally of gaps; returns a function that removes both. */
@@ -73,9 +82,8 @@ export class EventReader {
     // do) instead of parsing the same text back.
     if (event) this.own.set(seq, event);
     return new Promise((resolve) => {
-      const done = (): void => { clearTimeout(timer); this.own.delete(seq); resolve(); };
-      const timer = setTimeout(done, DELIVERY_WAIT_MS);
-      this.waiters.push({ seq, resolve: done });
+      this.waiters.push({ seq, resolve, deadline: performance.now() + this.deliveryWaitMs });
+      this.expiry ??= setTimeout(() => this.expire(), this.deliveryWaitMs);
     });
   }
 
@@ -109,15 +117,45 @@ export class EventReader {
       const w = this.waiters[i]!;
       if (w.seq > this.delivered) continue;
       this.waiters.splice(i, 1);
+      this.own.delete(w.seq);
       w.resolve();
     }
+    if (this.waiters.length === 0) this.stopExpiry();
+  }
+
+  /** Resolves the writes that waited their full time (the write is stored; its event follows). */
+  private expire(): void {
+    this.expiry = null;
+    const now = performance.now();
+    let i = 0;
+    for (; i < this.waiters.length && this.waiters[i]!.deadline <= now; i++) {
+      this.own.delete(this.waiters[i]!.seq);
+      this.waiters[i]!.resolve();
+    }
+    this.waiters.splice(0, i);
+    const next = this.waiters[0];
+    if (next) this.expiry = setTimeout(() => this.expire(), Math.max(1, next.deadline - now));
+  }
+
+  private releaseAll(): void {
+    for (const w of this.waiters.splice(0)) {
+      this.own.delete(w.seq);
+      w.resolve();
+    }
+    this.stopExpiry();
+  }
+
+  private stopExpiry(): void {
+    if (this.expiry === null) return;
+    clearTimeout(this.expiry);
+    this.expiry = null;
   }
 
   private lost(error: unknown): void {
     if (this.broken) return;
     this.broken = true;
     this.logger.warn({ err: error }, 'lost the Redis event stream; retrying');
-    for (const w of this.waiters.splice(0)) w.resolve();
+    this.releaseAll();
     for (const listener of this.gapListeners) listener();
   }
 

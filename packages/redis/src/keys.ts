@@ -36,6 +36,8 @@ export class Keys {
   get tokenHashes(): string { return `${this.prefix}token-hashes`; }
   get accessKeys(): string { return `${this.prefix}keys`; }
   get presence(): string { return `${this.prefix}presence`; }
+  /** Bumped with every change of users, groups, tokens or keys: what nodes cache principals by. */
+  get accessVersion(): string { return `${this.prefix}access:version`; }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { AccessStore, GroupRecord, KeyRecord, PresenceRecord, TokenRecord, UserRecord } from '@activityd/core';
 import type { Keys } from './keys.js';
 import type { ScriptCall, ScriptName } from './scripts.js';
@@ -12,15 +12,35 @@ const byCreation = <T extends { createdAt: number }>(key: (r: T) => string | num
 /**
  * Access records in the same Redis as the activities, so every node sees a new or revoked token
  * at once: each kind a hash of JSON records by id, tokens with a hash→id lookup, presence a sorted
- * set by time. Changes that touch several keys are Lua scripts.
+ * set by time. Changes that touch several keys are Lua scripts. Every change of users, groups,
+ * tokens or keys also bumps one version key in the same atomic step (a script or a MULTI), so a
+ * node may cache principals and check them with one GET per request (`version`).
  */
 export class RedisAccessStore implements AccessStore {
-  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly scripts: Record<ScriptName, ScriptCall>) {}
+  /**
+   * Counts this node's connections to Redis. A Redis restarted without its data (or failed over to
+   * a replica behind it) starts the version again from nothing and could reach a number a node has
+   * cached under with other records; it cannot do so without breaking the connection, so the
+   * version also carries how often this node connected.
+   */
+  private connections = 0;
+
+  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly scripts: Record<ScriptName, ScriptCall>) {
+    redis.on('ready', () => { this.connections++; });
+  }
+
+  /**
+   * See `AccessStore.version`: one GET, which auto-pipelining sends with the turn's other commands,
+   * combined with the connection count (above).
+   */
+  version(): Promise<number> {
+    return guarded(async () => this.connections * 2 ** 32 + Number(await this.redis.get(this.keys.accessVersion)));
+  }
 
   createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord> {
     return guarded(async () => {
       const record = { ...user, id: await this.redis.incr(this.keys.nextUser) };
-      await this.redis.hset(this.keys.users, String(record.id), JSON.stringify(record));
+      await this.changing((tx) => tx.hset(this.keys.users, String(record.id), JSON.stringify(record)));
       return record;
     });
   }
@@ -41,7 +61,7 @@ export class RedisAccessStore implements AccessStore {
   }
 
   createGroup(group: GroupRecord): Promise<boolean> {
-    return guarded(async () => (await this.redis.hsetnx(this.keys.groups, group.id, JSON.stringify(group))) === 1);
+    return guarded(async () => (await this.changing((tx) => tx.hsetnx(this.keys.groups, group.id, JSON.stringify(group)))) === 1);
   }
 
   listGroups(): Promise<GroupRecord[]> {
@@ -49,7 +69,7 @@ export class RedisAccessStore implements AccessStore {
   }
 
   deleteGroup(id: string): Promise<boolean> {
-    return guarded(async () => (await this.redis.hdel(this.keys.groups, id)) === 1);
+    return guarded(async () => (await this.changing((tx) => tx.hdel(this.keys.groups, id))) === 1);
   }
 
   createToken(token: TokenRecord): Promise<boolean> {
@@ -72,7 +92,7 @@ export class RedisAccessStore implements AccessStore {
   }
 
   createKey(key: KeyRecord): Promise<void> {
-    return guarded(async () => { await this.redis.hset(this.keys.accessKeys, key.accessKey, JSON.stringify(key)); });
+    return guarded(async () => { await this.changing((tx) => tx.hset(this.keys.accessKeys, key.accessKey, JSON.stringify(key))); });
   }
 
   getKey(accessKey: string): Promise<KeyRecord | undefined> {
@@ -87,7 +107,7 @@ export class RedisAccessStore implements AccessStore {
   }
 
   deleteKey(accessKey: string): Promise<boolean> {
-    return guarded(async () => (await this.redis.hdel(this.keys.accessKeys, accessKey)) === 1);
+    return guarded(async () => (await this.changing((tx) => tx.hdel(this.keys.accessKeys, accessKey))) === 1);
   }
 
   touchPresence(userId: number, seenAt: number): Promise<void> {
@@ -106,5 +126,13 @@ export class RedisAccessStore implements AccessStore {
 
   rememberSignature(hash: string, now: number, expiresAt: number): Promise<boolean> {
     return guarded(async () => Number(await this.scripts['remember-signature'](this.keys.prefix, hash, now, expiresAt)) === 1);
+  }
+
+  /** Runs one change and bumps the access version in the same MULTI; resolves the change's reply. */
+  private async changing(change: (tx: ChainableCommander) => ChainableCommander): Promise<unknown> {
+    const replies = await change(this.redis.multi()).incr(this.keys.accessVersion).exec();
+    const [error, reply] = replies?.[0] ?? [new Error('access change transaction aborted'), null];
+    if (error) throw error;
+    return reply;
   }
 }

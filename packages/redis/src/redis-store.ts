@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ActivityEvent, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol/types';
 import { ValidationError } from '@activityd/protocol/errors';
 import {
-  compareNewestFirst, decodeCursor, encodeCursor, indexKey, matchesQuery, publicChange, publicIndexEntry, toPublic,
+  compareNewestFirst, decodeCursor, encodeCursor, indexKey, matchesQuery, publicChange, publicIndexEntry,
   type ActivityPage, type ActivityQuery, type ActivityStore, type ActivityWrite, type Logger,
   type StoredActivity, type StoredChange, type StoredIndexEntry,
 } from '@activityd/core';
@@ -106,11 +106,14 @@ export class RedisStore implements ActivityStore {
 
   async write(change: ActivityWrite): Promise<ActivityEvent | null> {
     const a = change.activity;
-    const text = publicPrefix(a);
-    const seq = await guarded(() => this.writes.enqueue([
-      a.id, change.expectSeq ?? '', change.type, text, a.state, a.runner ?? '',
-      listMember(a), a.parentId ?? '', a.leaseExpiresAt ?? '', a.endedAt ?? '', a.updatedAt,
-    ]));
+    const { activity, text } = publicPrefix(a);
+    // An update leaves out what never changes (list key, parent): the script keeps the stored ones.
+    const expect = change.expectSeq;
+    const seq = await this.writes.enqueue([
+      a.id, expect ?? '', change.type, text, a.state, a.runner ?? '',
+      expect === null ? listMember(a) : '', expect === null ? a.parentId ?? '' : '',
+      a.leaseExpiresAt ?? '', a.endedAt ?? '', a.updatedAt,
+    ]);
     if (seq === null) {
       this.recent.forget(a.id);
       return null;
@@ -120,7 +123,7 @@ export class RedisStore implements ActivityStore {
     // parsing the entry back (as with the SQLite store, the object returned is the one dispatched).
     // Its JSON is not recorded with rememberWireJson: a WeakMap entry per write cost more (about
     // 7 µs a write here) than serialising on demand, which only an HTTP reply or a stream does.
-    const activity = { ...toPublic(a), seq };
+    activity.seq = seq;
     const event: ActivityEvent = { seq, type: change.type, at: a.updatedAt, activity };
     await this.reader.delivery(seq, event);
     return event;

@@ -1,3 +1,5 @@
+import { toStoreError } from './unavailable.js';
+
 /**
  * At most this many writes per script call. Smaller calls overlap better — the node handles the
  * first call's events while Redis runs the next — at a fixed cost per call in Redis; 16 measured
@@ -17,7 +19,8 @@ interface Queued {
  * (like the SQLite store's group commit): a script call costs Redis several times the commands
  * inside it, so 32 writes in flight cost one call, not 32. Each write keeps its own CAS and its own
  * result (its new `seq`, or `null` when its condition failed); if the call fails, every write of
- * the batch rejects with the error (the caller maps it to a 503), so none was acknowledged.
+ * the batch rejects with the error (a lost connection as the coded 503 `UnavailableError`, as
+ * `guarded` maps it), so none was acknowledged.
  */
 export class WriteBatch {
   private queue: Queued[] = [];
@@ -50,7 +53,10 @@ export class WriteBatch {
     for (const q of batch) for (const a of q.args) args.push(a);
     this.send(args).then(
       (seqs) => batch.forEach((q, i) => q.resolve(seqs[i] ? Number(seqs[i]) : null)),
-      (error: unknown) => { for (const q of batch) q.reject(error); },
+      (error: unknown) => {
+        const mapped = toStoreError(error);
+        for (const q of batch) q.reject(mapped);
+      },
     );
   }
 }

@@ -1,8 +1,9 @@
 import { UnauthenticatedError } from '@activityd/protocol/errors';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AccessService, ManualClock, SYSTEM } from '@activityd/core';
 import type { RedisStore } from '../src/index.js';
-import { redisAvailable, redisFixture } from './redis-fixture.js';
+import { Redis } from 'ioredis';
+import { REDIS_URL, redisAvailable, redisFixture } from './redis-fixture.js';
 
 // Access records on Redis, seen from several nodes: bootstrap by nodes starting at once, and
 // changes on one node that every other must honour at once.
@@ -53,6 +54,79 @@ describe.runIf(available)('RedisAccessStore across nodes', () => {
     await expect(a!.authenticate({ token: two.token })).rejects.toBeInstanceOf(UnauthenticatedError);
     expect((await a!.listKeys(SYSTEM)).map((k) => k.accessKey)).not.toContain(key.accessKey);
     expect(await a!.listTokens(SYSTEM)).toEqual([]);
+  });
+
+  it('caches a principal per node, reused without the three reads; a change on another node applies to the next request', async () => {
+    const { stores: [storeA], services: [a, b] } = await nodes(2);
+    await a!.ensureAdmin();
+    const group = await a!.createGroup(SYSTEM, { name: 'team' });
+    const user = await a!.createUser(SYSTEM, { name: 'ann', groups: [group.id] });
+    const { id, token } = await a!.createToken(SYSTEM, { userId: user.id });
+    const first = await a!.authenticate({ token });
+    const reads = (['tokenByHash', 'getUser', 'listGroups'] as const).map((m) => vi.spyOn(storeA!.access, m));
+    expect(await a!.authenticate({ token })).toBe(first);
+    expect(reads.map((r) => r.mock.calls.length)).toEqual([0, 0, 0]);
+    const below = await b!.createGroup(SYSTEM, { name: 'sub', parentId: group.id });
+    expect((await a!.authenticate({ token })).visibleGroups).toContain(below.id);
+    expect(reads.map((r) => r.mock.calls.length)).toEqual([1, 1, 1]);
+    await b!.deleteToken(SYSTEM, id);
+    await expect(a!.authenticate({ token })).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it('forgets cached principals when the connection to Redis was lost (a Redis restarted without its data)', async () => {
+    const { stores: [store], services: [a] } = await nodes(1);
+    await a!.ensureAdmin();
+    const user = await a!.createUser(SYSTEM, { name: 'ann', groups: ['root'] });
+    const { token } = await a!.createToken(SYSTEM, { userId: user.id });
+    const first = await a!.authenticate({ token });
+    const before = await store!.access.version();
+    // This node's own command connection (by its client id, not by name: other suites share this Redis).
+    const own = (store!.access as unknown as { redis: Redis }).redis;
+    const id = await own.client('ID');
+    const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 });
+    try {
+      await admin.client('KILL', 'ID', String(id));
+    } finally {
+      admin.disconnect();
+    }
+    let after = before;
+    for (let i = 0; i < 40 && after === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      after = await store!.access.version().catch(() => before);
+    }
+    expect(after).not.toBe(before);
+    expect(await a!.authenticate({ token })).not.toBe(first); // built again, not served from the cache
+  });
+
+  it('moves the access version with every change of users, groups, tokens and keys, not with presence or signatures', async () => {
+    const { stores: [s] } = await nodes(1);
+    const access = s!.access;
+    let last = await access.version();
+    const moved = async () => {
+      const now = await access.version();
+      const changed = now !== last;
+      last = now;
+      return changed;
+    };
+    const user = await access.createUser({ name: 'a', groups: [], admin: false, createdAt: T0 });
+    expect(await moved()).toBe(true);
+    await access.createGroup({ id: 'g', name: 'G', parentId: null, createdAt: T0 });
+    expect(await moved()).toBe(true);
+    await access.deleteGroup('g');
+    expect(await moved()).toBe(true);
+    await access.createToken({ id: 'tok_1', userId: user.id, scopes: ['read'], name: null, service: false, hash: 'h1', createdAt: T0 });
+    expect(await moved()).toBe(true);
+    await access.deleteToken('tok_1');
+    expect(await moved()).toBe(true);
+    await access.createKey({ accessKey: 'k', userId: user.id, service: false, salt: 's', createdAt: T0 });
+    expect(await moved()).toBe(true);
+    await access.deleteKey('k');
+    expect(await moved()).toBe(true);
+    await access.touchPresence(user.id, T0);
+    await access.rememberSignature('sig', T0, T0 + 1_000);
+    expect(await moved()).toBe(false);
+    await access.deleteUser(user.id);
+    expect(await moved()).toBe(true);
   });
 
   it('keeps records round-trip exact: users, groups, tokens, keys, presence (latest time wins)', async () => {

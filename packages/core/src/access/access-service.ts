@@ -301,9 +301,11 @@ export class AccessService {
 
 /** The cached value, or builds it; a value built while the records changed is not kept. */
 async function cached<V>(cache: VersionedCache<V>, key: string, build: () => Promise<V | undefined>): Promise<V | undefined> {
-  const hit = cache.get(key);
+  const read = cache.current();
+  // A shared store answers with a promise (one small read); a local one costs no extra turn.
+  const version = typeof read === 'object' ? await read : read;
+  const hit = cache.get(key, version);
   if (hit !== undefined) return hit;
-  const version = cache.current();
   const value = await build();
   if (value !== undefined) cache.set(key, value, version);
   return value;

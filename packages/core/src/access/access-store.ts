@@ -83,11 +83,15 @@ export interface AccessStore {
    */
   rememberSignature(hash: string, now: number, expiresAt: number): Promise<boolean>;
   /**
-   * A number that changes whenever a user, group, token or key changes — through this store or,
-   * for a file shared with another process, through that process — read synchronously on every
-   * request. The access service caches principals while it stays the same, so a revocation still
-   * applies to the next request. Optional: a store that cannot tell cheaply (several nodes) leaves
-   * it out, and nothing is cached. Presence and seen signatures do not count as changes.
+   * A number that changes whenever a user, group, token or key changes — through this store or
+   * through another process or node sharing it — read on every request. The access service
+   * caches principals while it stays the same, so a revocation still applies to the next request.
+   * A local store answers synchronously (memory; SQLite, which also notices other processes'
+   * commits); a shared one (Redis) with a promise: one small read instead of the records'. Either
+   * way the number must move in the same atomic step as the change (or after it, before the change
+   * resolves), and records read after the version must be at least as new as it. Optional: a store
+   * that cannot tell leaves it out, and nothing is cached. Presence and seen signatures do not
+   * count as changes.
    */
-  version?(): number;
+  version?(): number | Promise<number>;
 }

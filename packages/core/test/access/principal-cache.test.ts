@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { UnauthenticatedError } from '@activityd/protocol/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccessService, ManualClock, MemoryStore, SYSTEM, type ActivityStore } from '../../src/index.js';
+import { VersionedCache } from '../../src/access/versioned-cache.js';
 import { SqliteStore } from '../../src/sqlite/index.js';
 
 const T0 = 1_700_000_000_000;
@@ -41,7 +42,19 @@ describe('AccessService caches principals, and forgets them on any access change
     return { access, user, group, tokenId: id, token };
   }
 
-  for (const [name, make] of [['memory', async () => new MemoryStore()], ['SQLite', async () => (await sqliteFile())()]] as const) {
+  /** A memory store whose version is read asynchronously, as a store shared by several nodes does. */
+  function asyncVersion(): MemoryStore {
+    const store = new MemoryStore();
+    const sync = store.access.version.bind(store.access);
+    Object.assign(store.access, { version: async () => sync() });
+    return store;
+  }
+
+  for (const [name, make] of [
+    ['memory', async () => new MemoryStore()],
+    ['memory, version read asynchronously', async () => asyncVersion()],
+    ['SQLite', async () => (await sqliteFile())()],
+  ] as const) {
     it(`${name}: a revoked token, a deleted user and a new group below apply to the very next call`, async () => {
       const { access, user, group, tokenId, token } = await service(await make());
       const first = await access.authenticate({ token });
@@ -65,5 +78,18 @@ describe('AccessService caches principals, and forgets them on any access change
     await cli.deleteToken(SYSTEM, server.tokenId);
     await nextTurn();
     await expect(server.access.authenticate({ token: server.token })).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it('keeps no value built under a version older than one seen meanwhile (asynchronous version)', async () => {
+    let version = 1;
+    const cache = new VersionedCache<string>(async () => version);
+    const before = await cache.current();
+    version = 2; // a change lands while the value is being built
+    const after = await cache.current();
+    cache.set('k', 'built before the change', before);
+    expect(cache.get('k', after)).toBeUndefined();
+    cache.set('k', 'built after', after);
+    expect(cache.get('k', after)).toBe('built after');
+    expect(cache.get('k', before)).toBeUndefined();
   });
 });

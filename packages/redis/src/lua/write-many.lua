@@ -1,9 +1,11 @@
 -- Compare-and-set of several activities, each on its seq, in one call: the writes a node queued
 -- during one event-loop turn (a script call costs Redis far more than the commands inside it, so
 -- one call per turn instead of one per write). Items apply in order, each exactly as a single
--- write would: if its condition holds, it takes the next global seq from INCR, stores the activity,
--- keeps every index in step and appends the event to the stream under the explicit id <seq>-0 (so
--- resuming by seq is an XRANGE). The stream is trimmed once, after the last item.
+-- write would: if its condition holds, it takes the next global seq, stores the activity, keeps
+-- every index in step and appends the event to the stream under the explicit id <seq>-0 (so
+-- resuming by seq is an XRANGE). The seq counter is read once and written once per call (the
+-- script is atomic, so that is the same as an INCR per item, for two commands instead of one per
+-- item), and the stream is trimmed once, after the last item.
 -- Returns one entry per item: its new seq, or 0 when its condition failed (nothing changed).
 --
 -- The stored document is the public activity without seq (sent once, for both the hash and the
@@ -13,9 +15,13 @@
 --       id, expected seq ('' = must not exist), event type,
 --       public activity JSON without seq and without its closing brace,
 --       state, runner ('' = remote), list key (padded createdAt:id), parentId (''),
---       leaseExpiresAt (''), endedAt (''), event time
+--       leaseExpiresAt (''), endedAt (''), event time.
+--       List key and parentId never change: an update (expected seq given) may send them empty, and
+--       the stored ones are used; only doc and seq (and state, runner when they moved) are rewritten.
 local p, maxlen = ARGV[1], ARGV[2]
-local events = p .. 'events'
+local events, seqKey = p .. 'events', p .. 'seq'
+local first = tonumber(redis.call('GET', seqKey)) or 0
+local last = first
 local results = {}
 
 local function apply(i)
@@ -30,9 +36,11 @@ local function apply(i)
 
   local doc, state, runner, lex, parent = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
   local lease, ended = ARGV[i + 8], ARGV[i + 9]
-  local seq = redis.call('INCR', p .. 'seq')
+  last = last + 1
+  local seq = last
 
   if cur[1] then
+    lex = cur[4]
     if cur[2] ~= state then
       redis.call('ZREM', p .. 'state:' .. cur[2], cur[4])
       redis.call('ZADD', p .. 'state:' .. state, 0, lex)
@@ -64,7 +72,13 @@ local function apply(i)
   end
   if ended ~= '' then redis.call('ZADD', p .. 'ended', ended, id) end
 
-  redis.call('HSET', key, 'doc', doc .. '}', 'seq', seq, 'state', state, 'runner', runner, 'lex', lex, 'parent', parent)
+  if not cur[1] then
+    redis.call('HSET', key, 'doc', doc .. '}', 'seq', seq, 'state', state, 'runner', runner, 'lex', lex, 'parent', parent)
+  elseif cur[2] == state and cur[3] == runner then
+    redis.call('HSET', key, 'doc', doc .. '}', 'seq', seq)
+  else
+    redis.call('HSET', key, 'doc', doc .. '}', 'seq', seq, 'state', state, 'runner', runner)
+  end
   local event = '{"seq":' .. seq .. ',"type":"' .. ARGV[i + 2] .. '","at":' .. ARGV[i + 10] .. ',"activity":' .. doc .. ',"seq":' .. seq .. '}}'
   redis.call('XADD', events, seq .. '-0', 'e', event)
   return seq
@@ -73,5 +87,6 @@ end
 for i = 3, #ARGV, 11 do
   results[#results + 1] = apply(i)
 end
+if last ~= first then redis.call('SET', seqKey, last) end
 redis.call('XTRIM', events, 'MAXLEN', '~', maxlen)
 return results
