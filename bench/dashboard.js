@@ -4,6 +4,7 @@
 //
 //   npm run bench:dashboard             # builds, then runs this (~1 min)
 //   node bench/dashboard.js [--activities 1000] [--per-second 5] [--seconds 10] [--ended 10000] [--json]
+//                           [--trace-dir DIR]
 //
 // Processes: this one drives Debian's Chromium (playwright-core, /usr/bin/chromium or CHROMIUM_PATH);
 // bench/lib/dashboard-server.js, a child, runs activityd (MemoryStore, buildServer with the built
@@ -18,9 +19,14 @@
 // (CDP Performance.getMetrics); and the gzipped size of the dashboard's JavaScript. The running
 // phase is run a second time under a Chromium trace, which gives each main-thread task's CPU time
 // beside its wall time: on a shared machine a long task may be mostly time the thread was preempted.
+// With --trace-dir every phase (the page's start-up included in the first) runs under a Chromium trace
+// with the V8 sampler, kept in DIR as 1-running.json, 2-running-again.json, ...; each phase then also
+// lists its long tasks' start times (ms after the phase's `performance.mark`, which the trace shows).
+// `node bench/lib/dashboard-trace-tasks.js DIR/1-running.json` says what each long task was made of.
+// Tracing costs time: figures from such a run are for finding causes, not for the table.
 /* global PerformanceObserver, requestAnimationFrame -- instrument() runs in the page */
 import { fork } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,12 +42,14 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     ended: { type: 'string', default: '10000' },
     json: { type: 'boolean', default: false },
+    'trace-dir': { type: 'string' },
   },
 });
 const N = Number(args.activities);
 const R = Number(args['per-second']);
 const S = Number(args.seconds);
 const M = Number(args.ended);
+const TRACE_DIR = args['trace-dir'];
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -90,10 +98,13 @@ const percentile = (values, p) => {
 
 /** Counters in the page, from before its own scripts run (init scripts are exempt from its CSP). */
 function instrument() {
-  const bench = { longTasks: [], frames: 0 };
+  const bench = { longTasks: [], longTaskStarts: [], frames: 0 };
   globalThis.__bench = bench;
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) bench.longTasks.push(entry.duration);
+    for (const entry of list.getEntries()) {
+      bench.longTasks.push(entry.duration);
+      bench.longTaskStarts.push(entry.startTime);
+    }
   }).observe({ type: 'longtask', buffered: true });
   const tick = () => {
     bench.frames++;
@@ -112,10 +123,30 @@ function mainThreadTasks(tracePath) {
   return traceEvents.filter((e) => e.name === 'RunTask' && main.has(`${e.pid}:${e.tid}`)).map((e) => ({ wallMs: e.dur / 1000, cpuMs: (e.tdur ?? e.dur) / 1000 }));
 }
 
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline'];
+/** What --trace-dir adds: JS samples, compiles, GC and the phases' marks. */
+const DEEP_TRACE_CATEGORIES = [...TRACE_CATEGORIES, 'disabled-by-default-devtools.timeline.frame', 'blink.user_timing',
+  'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'disabled-by-default-v8.gc', 'v8'];
+let traceCount = 0;
+/** With --trace-dir: runs `fn` under a deep trace kept as DIR/<n>-<name>.json, unless one is already running. */
+async function keptTrace(page, name, fn) {
+  if (!TRACE_DIR || keptTrace.active) return fn();
+  keptTrace.active = true;
+  mkdirSync(TRACE_DIR, { recursive: true });
+  await browser.startTracing(page, { path: join(TRACE_DIR, `${++traceCount}-${name}.json`), categories: DEEP_TRACE_CATEGORIES });
+  try {
+    return await fn();
+  } finally {
+    await browser.stopTracing();
+    keptTrace.active = false;
+  }
+}
+
 /** Runs `fn` under a Chromium trace and summarises the page's tasks. */
 async function traced(page, fn) {
   const path = join(tmpdir(), `activityd-dashboard-trace-${process.pid}.json`);
-  await browser.startTracing(page, { path, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+  if (TRACE_DIR) return keptTrace(page, 'running-again', fn); // one trace at a time: the kept one stands in
+  await browser.startTracing(page, { path, categories: TRACE_CATEGORIES });
   const extra = await fn();
   await browser.stopTracing();
   const tasks = mainThreadTasks(path);
@@ -137,17 +168,20 @@ async function heapMiB(cdp) {
 
 /** Runs `fn` and reports what the page went through meanwhile. */
 async function measure(page, cdp, name, fn) {
-  await page.evaluate(() => {
+  const mark = await page.evaluate((mark) => {
     globalThis.__bench.longTasks = [];
+    globalThis.__bench.longTaskStarts = [];
     globalThis.__bench.frames = 0;
     globalThis.activitydStats?.take();
-  });
+    return mark ? performance.mark(mark).startTime : 0;
+  }, TRACE_DIR ? `phase ${name}` : null);
   const started = performance.now();
   const extra = await fn();
   const seconds = (performance.now() - started) / 1000;
-  const { longTasks, frames, lag } = await page.evaluate(() => ({
-    longTasks: globalThis.__bench.longTasks, frames: globalThis.__bench.frames, lag: globalThis.activitydStats?.take() ?? [],
+  const { longTasks, longTaskStarts, frames, lag } = await page.evaluate(() => ({
+    longTasks: globalThis.__bench.longTasks, longTaskStarts: globalThis.__bench.longTaskStarts, frames: globalThis.__bench.frames, lag: globalThis.activitydStats?.take() ?? [],
   }));
+  if (TRACE_DIR) extra.longTaskStartsMs = longTaskStarts.map((start, i) => `+${Math.round(start - mark)} (${Math.round(longTasks[i])} ms)`);
   return {
     phase: name, seconds: +seconds.toFixed(1),
     longTasks: longTasks.length, longTaskP95Ms: Math.round(percentile(longTasks, 95)), longTaskMaxMs: Math.round(Math.max(0, ...longTasks)),
@@ -176,11 +210,14 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (error) => console.error('page error:', error.message));
   await page.addInitScript(instrument);
+  const results = [];
+  // With --trace-dir the first trace runs from before the page loads to the end of the first phase.
+  const firstTrace = TRACE_DIR ? (mkdirSync(TRACE_DIR, { recursive: true }), join(TRACE_DIR, `${++traceCount}-running.json`)) : null;
+  if (firstTrace) await browser.startTracing(page, { path: firstTrace, categories: DEEP_TRACE_CATEGORIES });
   await page.goto(`${url}/?token=t`);
   await page.locator('[data-connection="live"]').waitFor();
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
-  const results = [];
 
   const running = async () => {
     const { updates, ms } = await server.send({ cmd: 'running', activities: N, perSecond: R, seconds: S });
@@ -188,23 +225,24 @@ try {
     return { updatesPerSecond: Math.round(updates / (ms / 1000)) };
   };
   results.push(await measure(page, cdp, `running: ${N} × ${R}/s for ${S} s`, running));
+  if (firstTrace) await browser.stopTracing();
   // The same again under a trace: how much of each long task was the page's work (CPU) and how much
   // the machine's other load (preemption). Tracing itself costs some time.
   results.push(await measure(page, cdp, `running again, traced`, () => traced(page, running)));
 
-  results.push(await measure(page, cdp, `ended: ${M} more, live`, async () => {
+  results.push(await keptTrace(page, 'ended', () => measure(page, cdp, `ended: ${M} more, live`, async () => {
     await server.send({ cmd: 'ended', activities: M });
     await until(`${N + M} activities listed`, async () => (await countShown(page)) >= N + M, 60_000, page);
     return {};
-  }));
+  })));
 
-  results.push(await measure(page, cdp, `load: ${N + M} listed`, async () => {
+  results.push(await keptTrace(page, 'load', () => measure(page, cdp, `load: ${N + M} listed`, async () => {
     await page.reload();
     await until(`${N + M} activities listed after reload`, async () => (await countShown(page)) >= N + M, 60_000);
     return {};
-  }));
+  })));
 
-  results.push(await measure(page, cdp, `scroll: ${N + M} rows, 3 s`, async () => {
+  results.push(await keptTrace(page, 'scroll', () => measure(page, cdp, `scroll: ${N + M} rows, 3 s`, async () => {
     const scroller = page.locator('.scroller');
     const steps = 90;
     for (let i = 1; i <= steps; i++) {
@@ -212,7 +250,7 @@ try {
       await page.waitForTimeout(1000 / 30);
     }
     return { rowsInPage: await page.locator('li.row').count() };
-  }));
+  })));
 
   const size = jsSize();
   if (args.json) {
@@ -222,7 +260,7 @@ try {
     const TRACE_KEYS = new Set(['tracedLongTasks', 'tracedLongTaskCpuMaxMs', 'taskCpuOver50Ms', 'taskCpuP95Ms']);
     console.table(results.map((r) => Object.fromEntries(Object.entries(r).filter(([key]) => !TRACE_KEYS.has(key)))));
     const trace = results.find((r) => r.tracedLongTasks !== undefined);
-    console.log(`traced run: ${trace.tracedLongTasks} tasks over 50 ms wall; the most CPU any of them used: ${trace.tracedLongTaskCpuMaxMs} ms; `
+    if (trace) console.log(`traced run: ${trace.tracedLongTasks} tasks over 50 ms wall; the most CPU any of them used: ${trace.tracedLongTaskCpuMaxMs} ms; `
       + `tasks over 50 ms of CPU: ${trace.taskCpuOver50Ms}; task CPU p95: ${trace.taskCpuP95Ms} ms`);
     console.log('targets: long-task p95 < 50 ms, lag < 1 s');
   }
