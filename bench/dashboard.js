@@ -19,10 +19,11 @@
 // (CDP Performance.getMetrics); and the gzipped size of the dashboard's JavaScript. The running
 // phase is run a second time under a Chromium trace, which gives each main-thread task's CPU time
 // beside its wall time: on a shared machine a long task may be mostly time the thread was preempted.
-// With --trace-dir every phase (the page's start-up included in the first) runs under a Chromium trace
-// with the V8 sampler, kept in DIR as 1-running.json, 2-running-again.json, ...; each phase then also
-// lists its long tasks' start times (ms after the phase's `performance.mark`, which the trace shows).
-// `node bench/lib/dashboard-trace-tasks.js DIR/1-running.json` says what each long task was made of.
+// Each phase also lists its long tasks' start times (ms after the phase began; negative for a task that
+// began before and was reported late). With --trace-dir the whole run, from before the page loads, runs
+// under one Chromium trace with the V8 sampler, kept as DIR/dashboard-trace.json, and each phase marks
+// its start with `performance.mark`.
+// `node bench/lib/dashboard-trace-tasks.js DIR/dashboard-trace.json` says what each long task was made of.
 // Tracing costs time: figures from such a run are for finding causes, not for the table.
 /* global PerformanceObserver, requestAnimationFrame -- instrument() runs in the page */
 import { fork } from 'node:child_process';
@@ -124,28 +125,13 @@ function mainThreadTasks(tracePath) {
 }
 
 const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline'];
-/** What --trace-dir adds: JS samples, compiles, GC and the phases' marks. */
+/** What --trace-dir adds: JS samples, GC and the phases' marks. */
 const DEEP_TRACE_CATEGORIES = [...TRACE_CATEGORIES, 'disabled-by-default-devtools.timeline.frame', 'blink.user_timing',
   'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'disabled-by-default-v8.gc', 'v8'];
-let traceCount = 0;
-/** With --trace-dir: runs `fn` under a deep trace kept as DIR/<n>-<name>.json, unless one is already running. */
-async function keptTrace(page, name, fn) {
-  if (!TRACE_DIR || keptTrace.active) return fn();
-  keptTrace.active = true;
-  mkdirSync(TRACE_DIR, { recursive: true });
-  await browser.startTracing(page, { path: join(TRACE_DIR, `${++traceCount}-${name}.json`), categories: DEEP_TRACE_CATEGORIES });
-  try {
-    return await fn();
-  } finally {
-    await browser.stopTracing();
-    keptTrace.active = false;
-  }
-}
-
 /** Runs `fn` under a Chromium trace and summarises the page's tasks. */
 async function traced(page, fn) {
   const path = join(tmpdir(), `activityd-dashboard-trace-${process.pid}.json`);
-  if (TRACE_DIR) return keptTrace(page, 'running-again', fn); // one trace at a time: the kept one stands in
+  if (TRACE_DIR) return fn(); // the whole run is being traced already
   await browser.startTracing(page, { path, categories: TRACE_CATEGORIES });
   const extra = await fn();
   await browser.stopTracing();
@@ -173,15 +159,17 @@ async function measure(page, cdp, name, fn) {
     globalThis.__bench.longTaskStarts = [];
     globalThis.__bench.frames = 0;
     globalThis.activitydStats?.take();
-    return mark ? performance.mark(mark).startTime : 0;
+    return performance.timeOrigin + (mark ? performance.mark(mark).startTime : performance.now());
   }, TRACE_DIR ? `phase ${name}` : null);
   const started = performance.now();
   const extra = await fn();
   const seconds = (performance.now() - started) / 1000;
   const { longTasks, longTaskStarts, frames, lag } = await page.evaluate(() => ({
-    longTasks: globalThis.__bench.longTasks, longTaskStarts: globalThis.__bench.longTaskStarts, frames: globalThis.__bench.frames, lag: globalThis.activitydStats?.take() ?? [],
+    longTasks: globalThis.__bench.longTasks, longTaskStarts: globalThis.__bench.longTaskStarts.map((start) => performance.timeOrigin + start),
+    frames: globalThis.__bench.frames, lag: globalThis.activitydStats?.take() ?? [],
   }));
-  if (TRACE_DIR) extra.longTaskStartsMs = longTaskStarts.map((start, i) => `+${Math.round(start - mark)} (${Math.round(longTasks[i])} ms)`);
+  // When each long task began, in ms after the phase did (negative: it began before, and was reported late).
+  extra.longTaskStartsMs = longTaskStarts.map((start, i) => `${start < mark ? '' : '+'}${Math.round(start - mark)} (${Math.round(longTasks[i])} ms)`);
   return {
     phase: name, seconds: +seconds.toFixed(1),
     longTasks: longTasks.length, longTaskP95Ms: Math.round(percentile(longTasks, 95)), longTaskMaxMs: Math.round(Math.max(0, ...longTasks)),
@@ -211,9 +199,11 @@ try {
   page.on('pageerror', (error) => console.error('page error:', error.message));
   await page.addInitScript(instrument);
   const results = [];
-  // With --trace-dir the first trace runs from before the page loads to the end of the first phase.
-  const firstTrace = TRACE_DIR ? (mkdirSync(TRACE_DIR, { recursive: true }), join(TRACE_DIR, `${++traceCount}-running.json`)) : null;
-  if (firstTrace) await browser.startTracing(page, { path: firstTrace, categories: DEEP_TRACE_CATEGORIES });
+  // With --trace-dir one trace runs from before the page loads to the end: no gap between phases.
+  if (TRACE_DIR) {
+    mkdirSync(TRACE_DIR, { recursive: true });
+    await browser.startTracing(page, { path: join(TRACE_DIR, 'dashboard-trace.json'), categories: DEEP_TRACE_CATEGORIES });
+  }
   await page.goto(`${url}/?token=t`);
   await page.locator('[data-connection="live"]').waitFor();
   const cdp = await page.context().newCDPSession(page);
@@ -225,24 +215,23 @@ try {
     return { updatesPerSecond: Math.round(updates / (ms / 1000)) };
   };
   results.push(await measure(page, cdp, `running: ${N} × ${R}/s for ${S} s`, running));
-  if (firstTrace) await browser.stopTracing();
   // The same again under a trace: how much of each long task was the page's work (CPU) and how much
   // the machine's other load (preemption). Tracing itself costs some time.
   results.push(await measure(page, cdp, `running again, traced`, () => traced(page, running)));
 
-  results.push(await keptTrace(page, 'ended', () => measure(page, cdp, `ended: ${M} more, live`, async () => {
+  results.push(await measure(page, cdp, `ended: ${M} more, live`, async () => {
     await server.send({ cmd: 'ended', activities: M });
     await until(`${N + M} activities listed`, async () => (await countShown(page)) >= N + M, 60_000, page);
     return {};
-  })));
+  }));
 
-  results.push(await keptTrace(page, 'load', () => measure(page, cdp, `load: ${N + M} listed`, async () => {
+  results.push(await measure(page, cdp, `load: ${N + M} listed`, async () => {
     await page.reload();
     await until(`${N + M} activities listed after reload`, async () => (await countShown(page)) >= N + M, 60_000);
     return {};
-  })));
+  }));
 
-  results.push(await keptTrace(page, 'scroll', () => measure(page, cdp, `scroll: ${N + M} rows, 3 s`, async () => {
+  results.push(await measure(page, cdp, `scroll: ${N + M} rows, 3 s`, async () => {
     const scroller = page.locator('.scroller');
     const steps = 90;
     for (let i = 1; i <= steps; i++) {
@@ -250,14 +239,15 @@ try {
       await page.waitForTimeout(1000 / 30);
     }
     return { rowsInPage: await page.locator('li.row').count() };
-  })));
+  }));
 
+  if (TRACE_DIR) await browser.stopTracing();
   const size = jsSize();
   if (args.json) {
     console.log(JSON.stringify({ results, jsGzippedBytes: size.gzipped, jsBytes: size.raw }, null, 2));
   } else {
     console.log(`dashboard JavaScript: ${(size.raw / 1024).toFixed(1)} kB, ${(size.gzipped / 1024).toFixed(1)} kB gzipped (target < 60 kB)`);
-    const TRACE_KEYS = new Set(['tracedLongTasks', 'tracedLongTaskCpuMaxMs', 'taskCpuOver50Ms', 'taskCpuP95Ms']);
+    const TRACE_KEYS = new Set(['tracedLongTasks', 'tracedLongTaskCpuMaxMs', 'taskCpuOver50Ms', 'taskCpuP95Ms', 'longTaskStartsMs']);
     console.table(results.map((r) => Object.fromEntries(Object.entries(r).filter(([key]) => !TRACE_KEYS.has(key)))));
     const trace = results.find((r) => r.tracedLongTasks !== undefined);
     if (trace) console.log(`traced run: ${trace.tracedLongTasks} tasks over 50 ms wall; the most CPU any of them used: ${trace.tracedLongTaskCpuMaxMs} ms; `
