@@ -127,7 +127,7 @@ function mainThreadTasks(tracePath) {
 const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline'];
 /** What --trace-dir adds: JS samples, GC and the phases' marks. */
 const DEEP_TRACE_CATEGORIES = [...TRACE_CATEGORIES, 'disabled-by-default-devtools.timeline.frame', 'blink.user_timing',
-  'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'disabled-by-default-v8.gc', 'v8'];
+  'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'disabled-by-default-v8.gc', 'v8', 'cppgc', 'disabled-by-default-cppgc', 'blink_gc', 'disabled-by-default-blink_gc'];
 /** Runs `fn` under a Chromium trace and summarises the page's tasks. */
 async function traced(page, fn) {
   const path = join(tmpdir(), `activityd-dashboard-trace-${process.pid}.json`);
