@@ -4,6 +4,7 @@
 //
 //   npm run bench:dashboard             # builds, then runs this (~1 min)
 //   node bench/dashboard.js [--activities 1000] [--per-second 5] [--seconds 10] [--ended 10000] [--json]
+//                           [--trace-dir DIR]
 //
 // Processes: this one drives Debian's Chromium (playwright-core, /usr/bin/chromium or CHROMIUM_PATH);
 // bench/lib/dashboard-server.js, a child, runs activityd (MemoryStore, buildServer with the built
@@ -18,9 +19,15 @@
 // (CDP Performance.getMetrics); and the gzipped size of the dashboard's JavaScript. The running
 // phase is run a second time under a Chromium trace, which gives each main-thread task's CPU time
 // beside its wall time: on a shared machine a long task may be mostly time the thread was preempted.
+// Each phase also lists its long tasks' start times (ms after the phase began; negative for a task that
+// began before and was reported late). With --trace-dir the whole run, from before the page loads, runs
+// under one Chromium trace with the V8 sampler, kept as DIR/dashboard-trace.json, and each phase marks
+// its start with `performance.mark`.
+// `node bench/lib/dashboard-trace-tasks.js DIR/dashboard-trace.json` says what each long task was made of.
+// Tracing costs time: figures from such a run are for finding causes, not for the table.
 /* global PerformanceObserver, requestAnimationFrame -- instrument() runs in the page */
 import { fork } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,12 +43,14 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     ended: { type: 'string', default: '10000' },
     json: { type: 'boolean', default: false },
+    'trace-dir': { type: 'string' },
   },
 });
 const N = Number(args.activities);
 const R = Number(args['per-second']);
 const S = Number(args.seconds);
 const M = Number(args.ended);
+const TRACE_DIR = args['trace-dir'];
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -90,10 +99,13 @@ const percentile = (values, p) => {
 
 /** Counters in the page, from before its own scripts run (init scripts are exempt from its CSP). */
 function instrument() {
-  const bench = { longTasks: [], frames: 0 };
+  const bench = { longTasks: [], longTaskStarts: [], frames: 0 };
   globalThis.__bench = bench;
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) bench.longTasks.push(entry.duration);
+    for (const entry of list.getEntries()) {
+      bench.longTasks.push(entry.duration);
+      bench.longTaskStarts.push(entry.startTime);
+    }
   }).observe({ type: 'longtask', buffered: true });
   const tick = () => {
     bench.frames++;
@@ -112,10 +124,15 @@ function mainThreadTasks(tracePath) {
   return traceEvents.filter((e) => e.name === 'RunTask' && main.has(`${e.pid}:${e.tid}`)).map((e) => ({ wallMs: e.dur / 1000, cpuMs: (e.tdur ?? e.dur) / 1000 }));
 }
 
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline'];
+/** What --trace-dir adds: JS samples, GC and the phases' marks. */
+const DEEP_TRACE_CATEGORIES = [...TRACE_CATEGORIES, 'disabled-by-default-devtools.timeline.frame', 'blink.user_timing',
+  'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'disabled-by-default-v8.gc', 'v8', 'cppgc', 'disabled-by-default-cppgc', 'blink_gc', 'disabled-by-default-blink_gc'];
 /** Runs `fn` under a Chromium trace and summarises the page's tasks. */
 async function traced(page, fn) {
   const path = join(tmpdir(), `activityd-dashboard-trace-${process.pid}.json`);
-  await browser.startTracing(page, { path, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+  if (TRACE_DIR) return fn(); // the whole run is being traced already
+  await browser.startTracing(page, { path, categories: TRACE_CATEGORIES });
   const extra = await fn();
   await browser.stopTracing();
   const tasks = mainThreadTasks(path);
@@ -137,17 +154,22 @@ async function heapMiB(cdp) {
 
 /** Runs `fn` and reports what the page went through meanwhile. */
 async function measure(page, cdp, name, fn) {
-  await page.evaluate(() => {
+  const mark = await page.evaluate((mark) => {
     globalThis.__bench.longTasks = [];
+    globalThis.__bench.longTaskStarts = [];
     globalThis.__bench.frames = 0;
     globalThis.activitydStats?.take();
-  });
+    return performance.timeOrigin + (mark ? performance.mark(mark).startTime : performance.now());
+  }, TRACE_DIR ? `phase ${name}` : null);
   const started = performance.now();
   const extra = await fn();
   const seconds = (performance.now() - started) / 1000;
-  const { longTasks, frames, lag } = await page.evaluate(() => ({
-    longTasks: globalThis.__bench.longTasks, frames: globalThis.__bench.frames, lag: globalThis.activitydStats?.take() ?? [],
+  const { longTasks, longTaskStarts, frames, lag } = await page.evaluate(() => ({
+    longTasks: globalThis.__bench.longTasks, longTaskStarts: globalThis.__bench.longTaskStarts.map((start) => performance.timeOrigin + start),
+    frames: globalThis.__bench.frames, lag: globalThis.activitydStats?.take() ?? [],
   }));
+  // When each long task began, in ms after the phase did (negative: it began before, and was reported late).
+  extra.longTaskStartsMs = longTaskStarts.map((start, i) => `${start < mark ? '' : '+'}${Math.round(start - mark)} (${Math.round(longTasks[i])} ms)`);
   return {
     phase: name, seconds: +seconds.toFixed(1),
     longTasks: longTasks.length, longTaskP95Ms: Math.round(percentile(longTasks, 95)), longTaskMaxMs: Math.round(Math.max(0, ...longTasks)),
@@ -176,11 +198,16 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (error) => console.error('page error:', error.message));
   await page.addInitScript(instrument);
+  const results = [];
+  // With --trace-dir one trace runs from before the page loads to the end: no gap between phases.
+  if (TRACE_DIR) {
+    mkdirSync(TRACE_DIR, { recursive: true });
+    await browser.startTracing(page, { path: join(TRACE_DIR, 'dashboard-trace.json'), categories: DEEP_TRACE_CATEGORIES });
+  }
   await page.goto(`${url}/?token=t`);
   await page.locator('[data-connection="live"]').waitFor();
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
-  const results = [];
 
   const running = async () => {
     const { updates, ms } = await server.send({ cmd: 'running', activities: N, perSecond: R, seconds: S });
@@ -214,15 +241,16 @@ try {
     return { rowsInPage: await page.locator('li.row').count() };
   }));
 
+  if (TRACE_DIR) await browser.stopTracing();
   const size = jsSize();
   if (args.json) {
     console.log(JSON.stringify({ results, jsGzippedBytes: size.gzipped, jsBytes: size.raw }, null, 2));
   } else {
     console.log(`dashboard JavaScript: ${(size.raw / 1024).toFixed(1)} kB, ${(size.gzipped / 1024).toFixed(1)} kB gzipped (target < 60 kB)`);
-    const TRACE_KEYS = new Set(['tracedLongTasks', 'tracedLongTaskCpuMaxMs', 'taskCpuOver50Ms', 'taskCpuP95Ms']);
+    const TRACE_KEYS = new Set(['tracedLongTasks', 'tracedLongTaskCpuMaxMs', 'taskCpuOver50Ms', 'taskCpuP95Ms', 'longTaskStartsMs']);
     console.table(results.map((r) => Object.fromEntries(Object.entries(r).filter(([key]) => !TRACE_KEYS.has(key)))));
     const trace = results.find((r) => r.tracedLongTasks !== undefined);
-    console.log(`traced run: ${trace.tracedLongTasks} tasks over 50 ms wall; the most CPU any of them used: ${trace.tracedLongTaskCpuMaxMs} ms; `
+    if (trace) console.log(`traced run: ${trace.tracedLongTasks} tasks over 50 ms wall; the most CPU any of them used: ${trace.tracedLongTaskCpuMaxMs} ms; `
       + `tasks over 50 ms of CPU: ${trace.taskCpuOver50Ms}; task CPU p95: ${trace.taskCpuP95Ms} ms`);
     console.log('targets: long-task p95 < 50 ms, lag < 1 s');
   }

@@ -2,6 +2,7 @@ import { signal } from '@preact/signals';
 import { isActivityEvent, UnauthenticatedError, type ActivitydClient } from '@activityd/client';
 import type { ChangeFeed } from './change-feed.js';
 import type { LiveActivities } from './live-activities.js';
+import { TaskBudget } from './task-budget.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
@@ -58,6 +59,7 @@ export class Connection {
   private async run(): Promise<void> {
     try {
       const stream = this.client.watch({}, { signal: this.controller.signal, onState: (s) => this.onState(s) });
+      const budget = new TaskBudget();
       for await (const item of stream) {
         this.sawEvent = true;
         if (item.type === 'reset') {
@@ -66,6 +68,7 @@ export class Connection {
           void this.listAll();
         } else if (isActivityEvent(item)) this.activities.applyEvent(item);
         else this.feed.apply(item);
+        if (budget.spent()) await budget.pause(); // the rest of a large read in a later task
       }
     } catch (error) {
       if (error instanceof UnauthenticatedError) this.onSignedOut('The server no longer accepts this token; sign in again.');

@@ -1,8 +1,9 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
-import type { LiveActivities } from '../live-activities.js';
+import type { LiveActivities, Tracked } from '../live-activities.js';
 import { dependOn } from '../depend-on.js';
 import { FrameGate } from '../frame-gate.js';
+import { RowSlots } from '../row-slots.js';
 import { ActivityRow } from './activity-row.js';
 
 /** Every row has this height (px), so the list knows where each one is without measuring. */
@@ -28,12 +29,15 @@ export interface ListProps {
 
 /**
  * The activities, virtually: only the rows in view (and a few around) are in the page, however
- * long the list. Scrolling is read once per frame.
+ * long the list. Scrolling is read once per frame. Row elements are reused from activities that
+ * left the view for ones that entered it ({@link RowSlots}).
  */
 export function ActivityList({ activities, ids, now, names, selected, onSelect }: ListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const view = useSignal({ top: 0, height: 800 });
   const drawn = useRef(0);
+  const slots = useRef<RowSlots | null>(null);
+  slots.current ??= new RowSlots();
   useEffect(() => {
     const element = scroller.current!;
     const measure = () => (view.value = { top: element.scrollTop, height: element.clientHeight });
@@ -55,13 +59,17 @@ export function ActivityList({ activities, ids, now, names, selected, onSelect }
   const last = Math.min(inView, first + drawn.current + NEW_ROWS_PER_FRAME);
   if (last < inView) activities.redraw(); // the rest in the next frames, one render each
   drawn.current = Math.max(0, last - first);
-  const rows = [];
+  const shown: Array<{ tracked: Tracked; index: number }> = [];
   for (let i = first; i < last; i++) {
     const tracked = activities.byId.get(ids[i]!);
-    if (!tracked) continue;
-    rows.push(<ActivityRow key={tracked.activity.id} tracked={tracked} top={i * ROW_HEIGHT} position={i + 1} total={ids.length}
-      now={now} names={names} selected={selected === tracked.activity.id} onSelect={onSelect} />);
+    if (tracked) shown.push({ tracked, index: i });
   }
+  const focused = document.activeElement?.closest<HTMLElement>('li.row')?.dataset.id ?? null;
+  const keys = slots.current.assign(shown.map((s) => s.tracked.activity.id), focused);
+  const rows = shown.map(({ tracked, index }, n) => (
+    <ActivityRow key={keys[n]} tracked={tracked} top={index * ROW_HEIGHT} position={index + 1} total={ids.length}
+      now={now} names={names} selected={selected === tracked.activity.id} onSelect={onSelect} />
+  ));
   return (
     <div class="scroller" ref={scroller} tabIndex={-1}>
       {ids.length === 0 && <p class="empty">No activity matches. Running work appears here the moment it starts.</p>}

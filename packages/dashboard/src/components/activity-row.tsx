@@ -35,7 +35,8 @@ export function ActivityRow({ tracked, top, position, total, now, names, selecte
         {a.subtitle && <span class="subtitle">{a.subtitle}</span>}
       </div>
       <div class="row-progress">
-        <ProgressBar activity={a} />
+        {/* keyed by activity: a reused row starts a new activity's bar without sliding from the last one's */}
+        <ProgressBar key={a.id} activity={a} />
         <span class="percent">{percent}</span>
         <span class="eta">{estimate ? [formatRate(estimate.ratePerSecond), formatEta(estimate.etaMs)].filter(Boolean).join(' · ') : ''}</span>
       </div>
