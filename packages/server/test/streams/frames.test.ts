@@ -30,4 +30,14 @@ describe('frames', () => {
     expect(wsFrame(a).toString()).toBe(JSON.stringify(a));
     expect(sseFrame(a).toString()).toBe(`id: 7\nevent: reset\ndata: ${JSON.stringify(a)}\n\n`);
   });
+
+  it('a copy of an item gets its own frame, and the item shows no trace of its cached frame', () => {
+    const a = item(9);
+    const frame = wsFrame(a);
+    expect(Object.keys(a)).toEqual(['type', 'seq', 'activities']);
+    expect(wsFrame({ ...a, seq: 10 }).toString()).toBe(JSON.stringify({ ...a, seq: 10 }));
+    expect(wsFrame(a)).toBe(frame);
+    const frozen = Object.freeze(item(11));
+    expect(wsFrame(frozen)).toBe(wsFrame(frozen));
+  });
 });
