@@ -83,42 +83,4 @@ describe('SqliteStore on its own', () => {
     expect(await store.lapsed(10_000, 10)).toEqual([]);
     expect(await store.countByState()).toEqual({ completed: 1 });
   });
-
-  it('moves the activities of a file made before they were keyed by id alone, with their indexes', async () => {
-    const fixture = await sqliteFixture();
-    cleanups.push(fixture.cleanup);
-    const old = new Database(fixture.filename);
-    for (const [i, m] of MIGRATIONS.slice(0, 4).entries()) {
-      old.exec(m);
-      old.pragma(`user_version = ${i + 1}`);
-    }
-    const insert = old.prepare(`INSERT INTO activities (id, seq, state, parent_id, runner, created_at, ended_at, lease_expires_at, doc)
-      VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)`);
-    const parent = { ...newActivity({ type: 'upload' }, 1_000, { leaseMs: 100, heartbeatMs: 50 }, null), seq: 1 };
-    const child = { ...newActivity({ type: 'upload', parentId: parent.id }, 1_001, { leaseMs: 100, heartbeatMs: 50 }, null), seq: 2 };
-    const ended = { ...applyEnd(newActivity({ type: 'scan' }, 1_002, null, null), { state: 'completed', result: { big: 'x'.repeat(5_000) } }, 1_003), seq: 3 };
-    for (const a of [parent, child, ended]) {
-      insert.run(a.id, a.seq, a.state, a.parentId, a.createdAt, a.endedAt, a.leaseExpiresAt, JSON.stringify({ ...a, runner: undefined }));
-    }
-    old.prepare('INSERT INTO events (seq, doc) VALUES (3, ?)').run(JSON.stringify({ seq: 3, type: 'activity.ended', at: 1003, activity: ended }));
-    old.close();
-
-    const store = fixture.store;
-    await store.open();
-    const file = new Database(fixture.filename, { readonly: true });
-    const schema = file.prepare<[], { name: string; sql: string }>(
-      "SELECT name, sql FROM sqlite_schema WHERE tbl_name = 'activities' ORDER BY name").all();
-    file.close();
-    expect(schema.find((s) => s.name === 'activities')?.sql).toMatch(/WITHOUT ROWID/);
-    expect(schema.map((s) => s.name)).toEqual(
-      ['activities', 'activities_ended', 'activities_newest', 'activities_parent', 'activities_running']);
-    expect((await store.get(ended.id))?.result).toEqual({ big: 'x'.repeat(5_000) });
-    expect((await store.list({ limit: 10 })).activities.map((a) => a.id)).toEqual([ended.id, child.id, parent.id]);
-    expect((await store.list({ limit: 10, parentId: parent.id })).activities.map((a) => a.id)).toEqual([child.id]);
-    expect((await store.lapsed(1_101, 10)).map((a) => a.id).sort()).toEqual([parent.id, child.id].sort());
-    const patched = applyPatch((await store.get(child.id))!, { progress: 50 }, 1_200);
-    expect((await store.write({ type: 'activity.updated', activity: patched, expectSeq: 2 }))?.seq).toBe(4);
-    expect(await store.purgeEnded(1_004, 10)).toBe(1);
-    expect(await store.countByState()).toEqual({ running: 2 });
-  });
 });
