@@ -3,17 +3,29 @@
  * serialised once per object however many surfaces and subscribers send it. A store that already
  * serialised an activity and its event for its own rows records those texts here, so replies and
  * streams send them without serialising again.
+ *
+ * The text is kept on the object itself, under a symbol, as a non-enumerable property: spreading
+ * or copying the object (`{ ...a }`) leaves it behind, and `JSON.stringify` never sees it. A
+ * `WeakMap` held these before; each entry is an ephemeron the young-generation GC must revisit,
+ * which cost several µs per write under a stream of progress updates. An object that cannot take
+ * a property (frozen) is still served from a `WeakMap`.
  */
-const texts = new WeakMap<object, string>();
+const WIRE_JSON = Symbol('activityd.wireJson');
+const frozenTexts = new WeakMap<object, string>();
+
+type WithWireJson = object & { [WIRE_JSON]?: string };
 
 /** `JSON.stringify(value)`, cached per object. Objects sent on the wire are never changed afterwards. */
 export function wireJson(value: object): string {
-  let text = texts.get(value);
-  if (text === undefined) texts.set(value, (text = JSON.stringify(value)));
-  return text;
+  const text = (value as WithWireJson)[WIRE_JSON] ?? frozenTexts.get(value);
+  if (text !== undefined) return text;
+  const made = JSON.stringify(value);
+  rememberWireJson(value, made);
+  return made;
 }
 
 /** Records `text` (which must equal `JSON.stringify(value)`) as the JSON of `value`. */
 export function rememberWireJson(value: object, text: string): void {
-  texts.set(value, text);
+  if (Object.isExtensible(value)) Object.defineProperty(value, WIRE_JSON, { value: text, configurable: true });
+  else frozenTexts.set(value, text);
 }

@@ -53,4 +53,14 @@ describe('frames', () => {
     }
     expect(textFrame(Buffer.alloc(0)).length).toBe(0); // nothing to send
   });
+
+  it('a copy of an item gets its own frame, and the item shows no trace of its cached frame', () => {
+    const a = item(9);
+    const frame = wsFrame(a);
+    expect(Object.keys(a)).toEqual(['type', 'seq', 'activities']);
+    expect(received(wsFrame({ ...a, seq: 10 }))).toEqual([{ text: JSON.stringify({ ...a, seq: 10 }), binary: false }]);
+    expect(wsFrame(a)).toBe(frame);
+    const frozen = Object.freeze(item(11));
+    expect(wsFrame(frozen)).toBe(wsFrame(frozen));
+  });
 });
