@@ -4,9 +4,14 @@
 //
 //   npm run bench:dashboard             # builds, then runs this (~1 min)
 //   node bench/dashboard.js [--activities 1000] [--per-second 5] [--seconds 10] [--ended 10000] [--json]
-//                           [--trace-dir DIR]
+//                           [--trace-dir DIR] [--driver cdp|playwright] [--network]
 //
-// Processes: this one drives Debian's Chromium (playwright-core, /usr/bin/chromium or CHROMIUM_PATH);
+// Processes: this one drives Debian's Chromium (/usr/bin/chromium or CHROMIUM_PATH) over raw CDP
+// (bench/lib/dashboard-page.js, bench/lib/cdp.js) without the Network domain, so that DevTools does not
+// keep the event stream's body and spend a long task on it when it passes 20 MB, which no user's
+// browser does. `--driver playwright` drives it with playwright-core as before (which enables the
+// Network domain); `--network` enables it over raw CDP, to show that cost alone. Both drivers run the
+// same Chromium switches, emulation, page code and probes.
 // bench/lib/dashboard-server.js, a child, runs activityd (MemoryStore, buildServer with the built
 // dashboard) and in-process work. Phases, each measured in the page:
 //   running  N activities × R progress updates/s each for S s (N·R updates/s on the event stream);
@@ -25,7 +30,7 @@
 // its start with `performance.mark`.
 // `node bench/lib/dashboard-trace-tasks.js DIR/dashboard-trace.json` says what each long task was made of.
 // Tracing costs time: figures from such a run are for finding causes, not for the table.
-/* global PerformanceObserver, requestAnimationFrame -- instrument() runs in the page */
+/* global PerformanceObserver, requestAnimationFrame, document -- instrument() and the page.evaluate functions run in the page */
 import { fork } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { openPage } from './lib/dashboard-page.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,6 +49,8 @@ const { values: args } = parseArgs({
     ended: { type: 'string', default: '10000' },
     json: { type: 'boolean', default: false },
     'trace-dir': { type: 'string' },
+    driver: { type: 'string', default: 'cdp' },
+    network: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.activities);
@@ -51,6 +58,8 @@ const R = Number(args['per-second']);
 const S = Number(args.seconds);
 const M = Number(args.ended);
 const TRACE_DIR = args['trace-dir'];
+/** How the page was driven, as the output says it. */
+const DRIVER = args.driver === 'cdp' ? `cdp (raw, ${args.network ? 'WITH' : 'without'} the Network domain)` : `${args.driver} (Network domain on)`;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -132,9 +141,9 @@ const DEEP_TRACE_CATEGORIES = [...TRACE_CATEGORIES, 'disabled-by-default-devtool
 async function traced(page, fn) {
   const path = join(tmpdir(), `activityd-dashboard-trace-${process.pid}.json`);
   if (TRACE_DIR) return fn(); // the whole run is being traced already
-  await browser.startTracing(page, { path, categories: TRACE_CATEGORIES });
+  await page.startTracing(path, TRACE_CATEGORIES);
   const extra = await fn();
-  await browser.stopTracing();
+  await page.stopTracing();
   const tasks = mainThreadTasks(path);
   rmSync(path, { force: true });
   const long = tasks.filter((t) => t.wallMs > 50);
@@ -147,13 +156,13 @@ async function traced(page, fn) {
   };
 }
 
-async function heapMiB(cdp) {
-  const { metrics } = await cdp.send('Performance.getMetrics');
+async function heapMiB(page) {
+  const { metrics } = await page.send('Performance.getMetrics');
   return metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1024 / 1024;
 }
 
 /** Runs `fn` and reports what the page went through meanwhile. */
-async function measure(page, cdp, name, fn) {
+async function measure(page, name, fn) {
   const mark = await page.evaluate((mark) => {
     globalThis.__bench.longTasks = [];
     globalThis.__bench.longTaskStarts = [];
@@ -175,16 +184,20 @@ async function measure(page, cdp, name, fn) {
     longTasks: longTasks.length, longTaskP95Ms: Math.round(percentile(longTasks, 95)), longTaskMaxMs: Math.round(Math.max(0, ...longTasks)),
     fps: +(frames / seconds).toFixed(1),
     lagP50Ms: Math.round(percentile(lag, 50)), lagP95Ms: Math.round(percentile(lag, 95)), lagMaxMs: Math.round(Math.max(0, ...lag)),
-    heapMiB: +(await heapMiB(cdp)).toFixed(1), ...extra,
+    heapMiB: +(await heapMiB(page)).toFixed(1), ...extra,
   };
 }
 
-const countShown = (page) => page.locator('.filters .count').textContent().then((text) => Number(/(\d+) activities/.exec(text ?? '')?.[1] ?? 0));
+// The page's state, read with one `evaluate` each (the same with either driver).
+const countShown = (page) => page.evaluate(() => document.querySelector('.filters .count')?.textContent)
+  .then((text) => Number(/(\d+) activities/.exec(text ?? '')?.[1] ?? 0));
+const count = (page, selector) => page.evaluate((selector) => document.querySelectorAll(selector).length, selector);
 async function until(what, probe, timeoutMs, page) {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) {
-      const state = page ? ` (page: ${await countShown(page)} listed, ${await page.locator('[data-connection]').getAttribute('data-connection')})` : '';
+      const connection = page && await page.evaluate(() => document.querySelector('[data-connection]')?.getAttribute('data-connection'));
+      const state = page ? ` (page: ${await countShown(page)} listed, ${connection})` : '';
       throw new Error(`timed out waiting for ${what}${state}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -192,60 +205,65 @@ async function until(what, probe, timeoutMs, page) {
 }
 
 const server = startServer();
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+let page;
 try {
+  page = await openPage({
+    driver: args.driver, network: args.network, executablePath: CHROMIUM, viewport: { width: 1280, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    onPageError: (message) => console.error('page error:', message),
+  });
   const url = await server.url;
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (error) => console.error('page error:', error.message));
   await page.addInitScript(instrument);
   const results = [];
   // With --trace-dir one trace runs from before the page loads to the end: no gap between phases.
   if (TRACE_DIR) {
     mkdirSync(TRACE_DIR, { recursive: true });
-    await browser.startTracing(page, { path: join(TRACE_DIR, 'dashboard-trace.json'), categories: DEEP_TRACE_CATEGORIES });
+    await page.startTracing(join(TRACE_DIR, 'dashboard-trace.json'), DEEP_TRACE_CATEGORIES);
   }
   await page.goto(`${url}/?token=t`);
-  await page.locator('[data-connection="live"]').waitFor();
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Performance.enable');
+  await until('the page live', () => page.evaluate(() => document.querySelector('[data-connection="live"]') !== null), 30_000);
+  await page.send('Performance.enable');
 
   const running = async () => {
     const { updates, ms } = await server.send({ cmd: 'running', activities: N, perSecond: R, seconds: S });
-    await until('every activity shown ended', async () => (await page.locator('li.row[data-state="running"]').count()) === 0, 30_000);
+    await until('every activity shown ended', async () => (await count(page, 'li.row[data-state="running"]')) === 0, 30_000);
     return { updatesPerSecond: Math.round(updates / (ms / 1000)) };
   };
-  results.push(await measure(page, cdp, `running: ${N} × ${R}/s for ${S} s`, running));
+  results.push(await measure(page, `running: ${N} × ${R}/s for ${S} s`, running));
   // The same again under a trace: how much of each long task was the page's work (CPU) and how much
   // the machine's other load (preemption). Tracing itself costs some time.
-  results.push(await measure(page, cdp, `running again, traced`, () => traced(page, running)));
+  results.push(await measure(page, `running again, traced`, () => traced(page, running)));
 
-  results.push(await measure(page, cdp, `ended: ${M} more, live`, async () => {
+  results.push(await measure(page, `ended: ${M} more, live`, async () => {
     await server.send({ cmd: 'ended', activities: M });
     await until(`${N + M} activities listed`, async () => (await countShown(page)) >= N + M, 60_000, page);
     return {};
   }));
 
-  results.push(await measure(page, cdp, `load: ${N + M} listed`, async () => {
+  results.push(await measure(page, `load: ${N + M} listed`, async () => {
     await page.reload();
     await until(`${N + M} activities listed after reload`, async () => (await countShown(page)) >= N + M, 60_000);
     return {};
   }));
 
-  results.push(await measure(page, cdp, `scroll: ${N + M} rows, 3 s`, async () => {
-    const scroller = page.locator('.scroller');
+  results.push(await measure(page, `scroll: ${N + M} rows, 3 s`, async () => {
     const steps = 90;
     for (let i = 1; i <= steps; i++) {
-      await scroller.evaluate((element, fraction) => (element.scrollTop = fraction * (element.scrollHeight - element.clientHeight)), i / steps);
-      await page.waitForTimeout(1000 / 30);
+      await page.evaluate((fraction) => {
+        const element = document.querySelector('.scroller');
+        element.scrollTop = fraction * (element.scrollHeight - element.clientHeight);
+      }, i / steps);
+      await new Promise((resolve) => setTimeout(resolve, 1000 / 30));
     }
-    return { rowsInPage: await page.locator('li.row').count() };
+    return { rowsInPage: await count(page, 'li.row') };
   }));
 
-  if (TRACE_DIR) await browser.stopTracing();
+  if (TRACE_DIR) await page.stopTracing();
   const size = jsSize();
   if (args.json) {
-    console.log(JSON.stringify({ results, jsGzippedBytes: size.gzipped, jsBytes: size.raw }, null, 2));
+    console.log(JSON.stringify({ driver: DRIVER, results, jsGzippedBytes: size.gzipped, jsBytes: size.raw }, null, 2));
   } else {
+    console.log(`driver: ${DRIVER}`);
     console.log(`dashboard JavaScript: ${(size.raw / 1024).toFixed(1)} kB, ${(size.gzipped / 1024).toFixed(1)} kB gzipped (target < 60 kB)`);
     const TRACE_KEYS = new Set(['tracedLongTasks', 'tracedLongTaskCpuMaxMs', 'taskCpuOver50Ms', 'taskCpuP95Ms', 'longTaskStartsMs']);
     console.table(results.map((r) => Object.fromEntries(Object.entries(r).filter(([key]) => !TRACE_KEYS.has(key)))));
@@ -255,6 +273,6 @@ try {
     console.log('targets: long-task p95 < 50 ms, lag < 1 s');
   }
 } finally {
-  await browser.close();
+  await page?.close();
   server.child.kill();
 }
