@@ -55,6 +55,17 @@ describe('readSse', () => {
     ]);
   });
 
+  it('a line of megabytes arriving in many chunks (a large reset snapshot) comes out whole', async () => {
+    const big = JSON.stringify({ activities: Array.from({ length: 20_000 }, (_, i) => ({ id: `a${i}`, title: 'x'.repeat(200) })) });
+    const text = `id: 9\nevent: reset\ndata: ${big}\r\n\r\nid: 10\ndata: after\n\n`;
+    const chunks: string[] = [];
+    for (let at = 0; at < text.length; at += 65_536) chunks.push(text.slice(at, at + 65_536));
+    expect(chunks.length).toBeGreaterThan(60);
+    const out = await read(chunks);
+    expect(out.map((m) => [m.id, m.event, m.data.length])).toEqual([['9', 'reset', big.length], ['10', 'message', 5]]);
+    expect(out[0]!.data).toBe(big);
+  });
+
   it('stopping early cancels the body', async () => {
     let cancelled = false;
     const stream = new ReadableStream<Uint8Array>({
