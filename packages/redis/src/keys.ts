@@ -26,8 +26,6 @@ export class Keys {
   get indexSeqs(): string { return `${this.prefix}index:seq`; }
   get indexWritten(): string { return `${this.prefix}index:written`; }
   get meta(): string { return `${this.prefix}meta`; }
-  /** A claim (`claimOnce`), dropped by Redis when it expires. */
-  claim(name: string): string { return `${this.prefix}claim:${name}`; }
   get users(): string { return `${this.prefix}users`; }
   get nextUser(): string { return `${this.prefix}users:next`; }
   get groups(): string { return `${this.prefix}groups`; }
