@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ActivityEvent, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol/types';
+import type { Activity, ActivityEvent, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol/types';
 import { indexKey, publicChange, publicIndexEntry, type StoredChange, type StoredIndexEntry } from '../feed/feed-types.js';
 import { ValidationError } from '@activityd/protocol/errors';
 import { toPublic, type StoredActivity } from '../activity.js';
@@ -32,8 +32,8 @@ export interface SqliteStoreOptions {
 
 type Statements = ReturnType<typeof prepare>;
 
-/** An activity row: the public document (older files also have `runner` in it) and the runner column. */
-interface ActivityRow { doc: string; runner: string | null }
+/** An activity row: its id, the public document (older files also have `runner` in it) and the runner column. */
+interface ActivityRow { id: string; doc: string; runner: string | null }
 
 function prepare(db: Database.Database) {
   return {
@@ -44,19 +44,22 @@ function prepare(db: Database.Database) {
     // Only these columns ever change after the insert (parent, runner and creation time never do).
     update: db.prepare<[number, string, number | null, number | null, string, string]>(
       'UPDATE activities SET seq = ?, state = ?, ended_at = ?, lease_expires_at = ?, doc = ? WHERE id = ?'),
-    // A write that keeps state and end time (a progress update): SQLite updates only the indexes
-    // whose columns a statement sets, so this one touches no index at all.
-    updateRunning: db.prepare<[number, number | null, string, string]>(
-      'UPDATE activities SET seq = ?, lease_expires_at = ?, doc = ? WHERE id = ?'),
+    // Brings a row that is behind the event log up to date (see `rowsBehind`); never moves it back.
+    catchUpRow: db.prepare<[number, number | null, string, string, number]>(
+      'UPDATE activities SET seq = ?, lease_expires_at = ?, doc = ? WHERE id = ? AND seq < ?'),
+    replayRow: db.prepare<[number, string, number | null, number | null, string, string, number]>(
+      'UPDATE activities SET seq = ?, state = ?, ended_at = ?, lease_expires_at = ?, doc = ? WHERE id = ? AND seq < ?'),
+    runningSeqs: db.prepare<[], { id: string; seq: number }>(`SELECT id, seq FROM activities WHERE state = 'running'`),
+    eventsFrom: db.prepare<[number], { doc: string }>('SELECT doc FROM events WHERE seq > ? ORDER BY seq'),
     appendEvent: db.prepare('INSERT INTO events (seq, doc) VALUES (?, ?)'),
     trimEvents: db.prepare('DELETE FROM events WHERE seq <= ?'),
-    get: db.prepare<[string], ActivityRow>('SELECT doc, runner FROM activities WHERE id = ?'),
+    get: db.prepare<[string], ActivityRow>('SELECT id, doc, runner FROM activities WHERE id = ?'),
     lapsed: db.prepare<[number, number], ActivityRow>(
-      `SELECT doc, runner FROM activities WHERE state = 'running' AND lease_expires_at <= ? AND runner IS NULL LIMIT ?`),
+      `SELECT id, doc, runner FROM activities WHERE state = 'running' AND lease_expires_at <= ? AND runner IS NULL LIMIT ?`),
     inProcess: db.prepare<[number], ActivityRow>(
-      `SELECT doc, runner FROM activities WHERE state = 'running' AND runner IS NOT NULL LIMIT ?`),
+      `SELECT id, doc, runner FROM activities WHERE state = 'running' AND runner IS NOT NULL LIMIT ?`),
     remote: db.prepare<[string, number], ActivityRow>(
-      `SELECT doc, runner FROM activities WHERE state = 'running' AND runner IS NULL AND id > ? ORDER BY id LIMIT ?`),
+      `SELECT id, doc, runner FROM activities WHERE state = 'running' AND runner IS NULL AND id > ? ORDER BY id LIMIT ?`),
     purge: db.prepare(
       'DELETE FROM activities WHERE id IN (SELECT id FROM activities WHERE ended_at IS NOT NULL AND ended_at < ? LIMIT ?)'),
     eventsAfter: db.prepare<[number, number], { doc: string }>('SELECT doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
@@ -100,6 +103,11 @@ export class SqliteStore implements ActivityStore {
   private sql: Statements | null = null;
   private readonly fanout = new EventFanout();
   private readonly eventLogSize: number;
+  /**
+   * Events between trims of the log (a trim also writes the rows behind it): half the log's size,
+   * at least 1,000. The log holds `eventLogSize` to `eventLogSize + trimEvery` events.
+   */
+  private readonly trimEvery: number;
   private seq = 0;
   private sinceTrim = 0;
   private dataVersion = 0;
@@ -110,6 +118,17 @@ export class SqliteStore implements ActivityStore {
   private readonly running = new Map<string, StoredActivity>();
   /** Activities written by the batch being committed, not yet in `running`. */
   private readonly batchLatest = new Map<string, StoredActivity>();
+  /**
+   * Running activities whose row is behind the event log: a progress update (state and end time
+   * unchanged) is committed as its event row only, and the latest committed copy is kept here. The
+   * event log is the record of it — it is what `open` replays into the rows after a crash — so the
+   * rows are brought up to date before the log is trimmed past them, before a query that selects
+   * by a column such an update changes (the lease), and on close. Every read of a row consults this
+   * first. It halves what a progress update writes: one row and one B-tree page run instead of two.
+   */
+  private readonly rowsBehind = new Map<string, StoredActivity>();
+  /** Activities the batch being committed wrote as an event only (see `rowsBehind`). */
+  private readonly batchEventOnly = new Set<string>();
   /** Activities with a write queued for this turn's commit. */
   private readonly queued = new Set<string>();
   private seqBeforeBatch = 0;
@@ -121,18 +140,24 @@ export class SqliteStore implements ActivityStore {
     rollback: () => {
       this.seq = this.seqBeforeBatch; // the transaction rolled back: so does the counter
       this.batchLatest.clear();
+      this.batchEventOnly.clear();
     },
     committed: () => {
       for (const [id, a] of this.batchLatest) {
         if (a.state === 'running') this.running.set(id, a);
         else this.running.delete(id);
+        if (this.batchEventOnly.has(id)) this.rowsBehind.set(id, a);
+        else this.rowsBehind.delete(id);
       }
       this.batchLatest.clear();
+      this.batchEventOnly.clear();
+      if (this.sinceTrim >= this.trimEvery) this.trimLog();
     },
   });
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.eventLogSize = options.eventLogSize ?? 10_000;
+    this.trimEvery = Math.max(1_000, Math.floor(this.eventLogSize / 2));
   }
 
   async open(): Promise<void> {
@@ -147,6 +172,7 @@ export class SqliteStore implements ActivityStore {
     db.pragma('journal_size_limit = 67108864');
     migrate(db);
     const sql = prepare(db);
+    replayEventsIntoRows(db, sql);
     this.seq = sql.bounds.get()?.last ?? 0;
     this.dataVersion = sql.dataVersion.get()!;
     this.otherWrites++; // whatever happened to the file while it was closed
@@ -156,7 +182,10 @@ export class SqliteStore implements ActivityStore {
   }
 
   async close(): Promise<void> {
-    if (this.db) this.commits.flush();
+    if (this.db) {
+      this.commits.flush();
+      this.catchUpRows();
+    }
     this.db?.close();
     this.db = null;
     this.sql = null;
@@ -174,7 +203,7 @@ export class SqliteStore implements ActivityStore {
   private writeNow(sql: Statements, change: ActivityWrite): ActivityEvent | null {
     const id = change.activity.id;
     if (this.batchLatest.size === 0) this.noticeOtherWriters();
-    const current = this.batchLatest.get(id) ?? this.running.get(id);
+    const current = this.batchLatest.get(id) ?? this.running.get(id) ?? this.rowsBehind.get(id);
     const currentSeq = current?.seq ?? sql.seqOf.get(id)?.seq;
     if (change.expectSeq === null ? currentSeq !== undefined : currentSeq !== change.expectSeq) return null;
     const seq = this.seq + 1;
@@ -184,9 +213,10 @@ export class SqliteStore implements ActivityStore {
     if (change.expectSeq === null) {
       sql.insert.run(id, seq, stored.state, stored.parentId, stored.runner, stored.createdAt, stored.endedAt, stored.leaseExpiresAt, doc);
     } else if (current && current.state === stored.state && current.endedAt === stored.endedAt) {
-      sql.updateRunning.run(seq, stored.leaseExpiresAt, doc, id);
+      this.batchEventOnly.add(id); // a progress update: its event row is its record (see `rowsBehind`)
     } else {
       sql.update.run(seq, stored.state, stored.endedAt, stored.leaseExpiresAt, doc, id);
+      this.batchEventOnly.delete(id);
     }
     this.batchLatest.set(id, stored);
     const event: ActivityEvent = { seq, type: change.type, at: stored.updatedAt, activity };
@@ -217,13 +247,44 @@ export class SqliteStore implements ActivityStore {
   /** Appends an event whose `seq` is the next one; call inside a transaction. */
   private appendEvent<E extends HubEvent>(sql: Statements, event: E, doc = JSON.stringify(event)): E {
     sql.appendEvent.run(event.seq, doc);
-    if (++this.sinceTrim >= 1_000) {
-      sql.trimEvents.run(event.seq - this.eventLogSize);
-      this.sinceTrim = 0;
-    }
+    this.sinceTrim++;
     this.seq = event.seq;
     return event;
   }
+
+  /**
+   * Every `trimEvery` events, after a commit: brings the rows up to date, then trims the log to its size,
+   * in one transaction, so no event is dropped while a row still depends on it.
+   */
+  private trimLog(): void {
+    try {
+      this.catchUpRows(() => this.statements().trimEvents.run(this.seq - this.eventLogSize));
+      this.sinceTrim = 0;
+    } catch {
+      // The log just stays longer until the next commit tries again; nothing acknowledged is at risk.
+    }
+  }
+
+  /**
+   * Writes the rows that are behind the event log (committed state only; see `rowsBehind`) and runs
+   * `also` in the same transaction; forgets the copies only once that committed.
+   */
+  private catchUpRows(also?: () => void): void {
+    if (this.rowsBehind.size === 0 && !also) return;
+    const sql = this.statements();
+    this.database().transaction(() => {
+      for (const [id, a] of this.rowsBehind) {
+        // Serialised again rather than kept: a text per activity held until the next catch-up
+        // outlives the young generation, and the GC work cost more than this (once per `trimEvery` events).
+        sql.catchUpRow.run(a.seq, a.leaseExpiresAt, JSON.stringify(toPublic(a)), id, a.seq);
+      }
+      also?.();
+    })();
+    this.rowsBehind.clear();
+  }
+
+  /** A row as the store knows it: the newer copy when the row is behind the event log. */
+  private fromRow = (row: ActivityRow): StoredActivity => this.rowsBehind.get(row.id) ?? parseRow(row);
 
   async appendChanges(changes: StoredChange[]): Promise<ChangeModelEvent[]> {
     const sql = this.statements();
@@ -274,7 +335,7 @@ export class SqliteStore implements ActivityStore {
     const sql = this.statements();
     if (this.queued.has(id)) await this.commits.settled();
     this.noticeOtherWriters();
-    const cached = this.running.get(id);
+    const cached = this.running.get(id) ?? this.rowsBehind.get(id);
     if (cached) return cached;
     const row = sql.get.get(id);
     if (!row) return undefined;
@@ -305,11 +366,11 @@ export class SqliteStore implements ActivityStore {
       where.push('ended_at >= ?'); // the ended index: recent ends, not every retained one
       params.push(query.endedSince);
     }
-    const text = `SELECT doc, runner FROM activities ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC`;
+    const text = `SELECT id, doc, runner FROM activities ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC`;
     const activities: StoredActivity[] = [];
     let more = false;
     for (const row of db.prepare<unknown[], ActivityRow>(text).iterate(...params)) {
-      const a = parseRow(row);
+      const a = this.fromRow(row); // the WHERE above reads no column a progress update changes
       if (!matchesQuery(a, query)) continue;
       if (activities.length === query.limit) {
         more = true;
@@ -322,15 +383,16 @@ export class SqliteStore implements ActivityStore {
   }
 
   async lapsed(now: number, limit: number): Promise<StoredActivity[]> {
+    this.catchUpRows(); // the lease column of a row behind the log is older than the lease
     return this.statements().lapsed.all(now, limit).map(parseRow);
   }
 
   async runningInProcess(limit: number): Promise<StoredActivity[]> {
-    return this.statements().inProcess.all(limit).map(parseRow);
+    return this.statements().inProcess.all(limit).map(this.fromRow);
   }
 
   async runningRemote(limit: number, afterId = ''): Promise<StoredActivity[]> {
-    return this.statements().remote.all(afterId, limit).map(parseRow);
+    return this.statements().remote.all(afterId, limit).map(this.fromRow);
   }
 
   async purgeEnded(endedBefore: number, limit: number): Promise<number> {
@@ -392,6 +454,32 @@ function parseRow(row: ActivityRow): StoredActivity {
   const activity = JSON.parse(row.doc) as StoredActivity;
   activity.runner = row.runner;
   return activity;
+}
+
+/**
+ * After a crash, rows may be behind the event log (see `rowsBehind`): applies each running
+ * activity's latest logged state to its row. The log is read without the write lock; only a file
+ * that needs it is written (each row only forward), so opening the file beside a running server,
+ * as the CLI does to manage access, holds up that server's commits only after a crash.
+ */
+function replayEventsIntoRows(db: Database.Database, sql: Statements): void {
+  const rowSeq = new Map<string, number>();
+  let oldest = Infinity;
+  for (const { id, seq } of sql.runningSeqs.iterate()) {
+    rowSeq.set(id, seq);
+    oldest = Math.min(oldest, seq);
+  }
+  if (rowSeq.size === 0) return;
+  const latest = new Map<string, { seq: number; activity: Activity }>();
+  for (const { doc } of sql.eventsFrom.iterate(oldest)) {
+    const event = JSON.parse(doc) as HubEvent;
+    if (!('activity' in event) || (rowSeq.get(event.activity.id) ?? Infinity) >= event.seq) continue;
+    latest.set(event.activity.id, { seq: event.seq, activity: event.activity });
+  }
+  if (latest.size === 0) return;
+  db.transaction(() => {
+    for (const [id, { seq, activity: a }] of latest) sql.replayRow.run(seq, a.state, a.endedAt, a.leaseExpiresAt, JSON.stringify(a), id, seq);
+  })();
 }
 
 function migrate(db: Database.Database): void {
