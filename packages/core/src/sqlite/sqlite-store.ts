@@ -172,7 +172,7 @@ export class SqliteStore implements ActivityStore {
     db.pragma('journal_size_limit = 67108864');
     migrate(db);
     const sql = prepare(db);
-    replayEventsIntoRows(db, sql);
+    if (sql.getMeta.get(ROWS_CURRENT)?.value !== String(sql.bounds.get()?.last ?? 0)) replayEventsIntoRows(db, sql);
     this.seq = sql.bounds.get()?.last ?? 0;
     this.dataVersion = sql.dataVersion.get()!;
     this.otherWrites++; // whatever happened to the file while it was closed
@@ -182,13 +182,17 @@ export class SqliteStore implements ActivityStore {
   }
 
   async close(): Promise<void> {
-    if (this.db) {
-      this.commits.flush();
-      this.catchUpRows();
+    try {
+      if (this.db) {
+        this.commits.flush();
+        this.catchUpRows(() => this.statements().setMeta.run(ROWS_CURRENT, String(this.seq)));
+      }
+    } finally {
+      // Closed even if the rows could not be written: the log still has them for the next open.
+      this.db?.close();
+      this.db = null;
+      this.sql = null;
     }
-    this.db?.close();
-    this.db = null;
-    this.sql = null;
   }
 
   async write(change: ActivityWrite): Promise<ActivityEvent | null> {
@@ -455,6 +459,9 @@ function parseRow(row: ActivityRow): StoredActivity {
   activity.runner = row.runner;
   return activity;
 }
+
+/** Meta key: the last event `seq` when the store was closed with every row up to date. */
+const ROWS_CURRENT = 'rows_current_through_seq';
 
 /**
  * After a crash, rows may be behind the event log (see `rowsBehind`): applies each running
