@@ -65,6 +65,12 @@ export class WsConnection {
   private waiting = false;
   /** The tick of the last frame sent (see `tickCorker`). */
   private tick = -1;
+  /**
+   * Did the last tick with frames send more than one? Then this tick's first frame is held too:
+   * a stream fed in batches (a SQLite group commit emits its events in one tick) gets one write per
+   * batch instead of two, while a fan-out's sockets (one frame a tick each) still write at once.
+   */
+  private batched = false;
   private generation = 0;
 
   constructor(private readonly hub: ActivityHub, private readonly socket: WebSocket, private readonly who: Principal, private readonly format: WsFormat) {
@@ -128,8 +134,14 @@ export class WsConnection {
   private send(frame: Buffer): boolean {
     if (frame.length === 0) return !this.waiting; // the surface sends nothing for this item
     const tick = tickCorker.current();
-    if (tick === this.tick) tickCorker.cork(this.socket);
-    else this.tick = tick;
+    if (tick === this.tick) {
+      tickCorker.cork(this.socket);
+      this.batched = true;
+    } else {
+      this.tick = tick;
+      if (this.batched) tickCorker.cork(this.socket);
+      this.batched = false; // until this tick sends a second frame
+    }
     // Only a frame that may take the queue past the mark asks to be told when it is written: a
     // callback on every frame costs a tick each, and while waiting nothing else is sent. The queue
     // is read from the TCP socket (what `bufferedAmount` adds up, without its getter chain).
