@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../src/sqlite/driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPatch, newActivity, type StoredActivity } from '../src/index.js';
 import { SqliteStore, type SqliteStoreOptions } from '../src/sqlite/index.js';

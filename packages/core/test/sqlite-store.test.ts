@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../src/sqlite/driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyEnd, applyPatch, newActivity } from '../src/index.js';
 import { SqliteStore } from '../src/sqlite/index.js';

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Database } from './driver.js';
 
 /** One queued piece of work: runs inside the batch's transaction, then `after` runs once it committed. */
 interface Queued {
@@ -32,7 +32,7 @@ export class GroupCommit {
   private waiters: Array<() => void> = [];
 
   constructor(
-    private readonly db: () => Database.Database,
+    private readonly db: () => Database,
     private readonly hooks: GroupCommitHooks,
   ) {}
 

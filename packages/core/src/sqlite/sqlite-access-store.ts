@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Database } from './driver.js';
 import type { AccessStore, GroupRecord, KeyRecord, PresenceRecord, TokenRecord, UserRecord } from '../access/access-store.js';
 import type { Scope } from '../access/rules.js';
 
@@ -16,7 +16,7 @@ const key = (r: KeyRow): KeyRecord => ({ accessKey: r.access_key, userId: r.user
 
 /** Access records in the same SQLite file as the activities. */
 export class SqliteAccessStore implements AccessStore {
-  private prepared: { db: Database.Database; sql: ReturnType<typeof prepare> } | null = null;
+  private prepared: { db: Database; sql: ReturnType<typeof prepare> } | null = null;
 
   private changes = 0;
 
@@ -25,7 +25,7 @@ export class SqliteAccessStore implements AccessStore {
    * the commits other connections made to the file (the CLI managing access on the same data directory).
    */
   constructor(
-    private readonly database: () => Database.Database,
+    private readonly database: () => Database,
     private readonly otherWrites: () => number = () => 0,
   ) {}
 
@@ -47,7 +47,7 @@ export class SqliteAccessStore implements AccessStore {
     return result;
   }
 
-  private get db(): Database.Database {
+  private get db(): Database {
     return this.database();
   }
 
@@ -94,7 +94,7 @@ export class SqliteAccessStore implements AccessStore {
   }
 }
 
-function prepare(db: Database.Database) {
+function prepare(db: Database) {
   return {
     insertUser: db.prepare('INSERT INTO users (name, groups, admin, created_at) VALUES (?, ?, ?, ?)'),
     getUser: db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?'),

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from './driver.js';
 import type { Activity, ActivityEvent, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol/types';
 import { indexKey, publicChange, publicIndexEntry, type StoredChange, type StoredIndexEntry } from '../feed/feed-types.js';
 import { ValidationError } from '@activityd/protocol/errors';
@@ -35,7 +35,7 @@ type Statements = ReturnType<typeof prepare>;
 /** An activity row: its id, the public document (older files also have `runner` in it) and the runner column. */
 interface ActivityRow { id: string; doc: string; runner: string | null }
 
-function prepare(db: Database.Database) {
+function prepare(db: Database) {
   return {
     seqOf: db.prepare<[string], { seq: number }>('SELECT seq FROM activities WHERE id = ?'),
     insert: db.prepare<[string, number, string, string | null, string | null, number, number | null, number | null, string]>(
@@ -97,7 +97,7 @@ function prepare(db: Database.Database) {
  * const store = new SqliteStore({ filename: '.activityd/activityd.db' });
  */
 export class SqliteStore implements ActivityStore {
-  private db: Database.Database | null = null;
+  private db: Database | null = null;
   /** Access records in the same file. */
   readonly access = new SqliteAccessStore(() => this.database(), () => this.noticeOtherWriters());
   private sql: Statements | null = null;
@@ -443,7 +443,7 @@ export class SqliteStore implements ActivityStore {
     return sql.getClaim.get(key)!.value;
   }
 
-  private database(): Database.Database {
+  private database(): Database {
     if (!this.db) throw new Error('the SQLite store is not open');
     return this.db;
   }
@@ -469,7 +469,7 @@ const ROWS_CURRENT = 'rows_current_through_seq';
  * that needs it is written (each row only forward), so opening the file beside a running server,
  * as the CLI does to manage access, holds up that server's commits only after a crash.
  */
-function replayEventsIntoRows(db: Database.Database, sql: Statements): void {
+function replayEventsIntoRows(db: Database, sql: Statements): void {
   const rowSeq = new Map<string, number>();
   let oldest = Infinity;
   for (const { id, seq } of sql.runningSeqs.iterate()) {
@@ -489,7 +489,7 @@ function replayEventsIntoRows(db: Database.Database, sql: Statements): void {
   })();
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   for (let i = version; i < MIGRATIONS.length; i++) {
     db.transaction(() => {
