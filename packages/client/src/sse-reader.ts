@@ -11,7 +11,11 @@ export interface SseMessage {
  * an `id:` and no `data:` (the cursor a stream starts after) is yielded with `event` and `data` empty.
  */
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  // A TextDecoder on each chunk rather than `pipeThrough(new TextDecoderStream())`: the pipe is one more
+  // stream, with its own reads, writes and promises for every chunk. (In bench/dashboard traces, under
+  // load, the page's script time in the running phases was 12-18 % lower without it; within the noise.)
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   const lines = new LineSplitter();
   let id: string | undefined;
   let event = '';
@@ -20,8 +24,8 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) break;
-      for (const line of lines.split(value)) {
+      const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
+      for (const line of lines.split(text)) {
         if (line === '') {
           if (data.length) yield { id, event: event || 'message', data: data.join('\n') };
           // An `id:` alone moves the cursor without an event (EventSource keeps it silently).
@@ -43,10 +47,10 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
           idOnly = data.length === 0;
         }
       }
+      if (done) break;
     }
   } finally {
-    // Cancelling the reader cancels the body through the pipe (the body itself is locked by it,
-    // so `body.cancel()` would only reject): the connection closes when the caller stops early.
+    // Cancelling the reader cancels the body: the connection closes when the caller stops early.
     await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
