@@ -4,7 +4,7 @@
 //
 //   npm run bench:dashboard             # builds, then runs this (~1 min)
 //   node bench/dashboard.js [--activities 1000] [--per-second 5] [--seconds 10] [--ended 10000] [--json]
-//                           [--trace-dir DIR] [--driver cdp|playwright] [--network]
+//                           [--trace-dir DIR] [--driver cdp|playwright] [--network] [--dashboard-dir DIR]
 //
 // Processes: this one drives Debian's Chromium (/usr/bin/chromium or CHROMIUM_PATH) over raw CDP
 // (bench/lib/dashboard-page.js, bench/lib/cdp.js) without the Network domain, so that DevTools does not
@@ -29,6 +29,7 @@
 // under one Chromium trace with the V8 sampler, kept as DIR/dashboard-trace.json, and each phase marks
 // its start with `performance.mark`.
 // `node bench/lib/dashboard-trace-tasks.js DIR/dashboard-trace.json` says what each long task was made of.
+// --dashboard-dir serves another build of the dashboard (e.g. a copy of main's dist/), for A/B runs of one harness.
 // Tracing costs time: figures from such a run are for finding causes, not for the table.
 /* global PerformanceObserver, requestAnimationFrame, document -- instrument() and the page.evaluate functions run in the page */
 import { fork } from 'node:child_process';
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     'trace-dir': { type: 'string' },
     driver: { type: 'string', default: 'cdp' },
     network: { type: 'boolean', default: false },
+    'dashboard-dir': { type: 'string' },
   },
 });
 const N = Number(args.activities);
@@ -64,7 +66,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
 function jsSize() {
-  const dir = here('../packages/dashboard/dist/assets/');
+  const dir = join(args['dashboard-dir'] ?? here('../packages/dashboard/dist/'), 'assets/');
   let raw = 0;
   let gzipped = 0;
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.js'))) {
@@ -76,7 +78,8 @@ function jsSize() {
 }
 
 function startServer() {
-  const child = fork(here('./lib/dashboard-server.js'), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const dashboardDir = args['dashboard-dir'] ? ['--dashboard-dir', args['dashboard-dir']] : [];
+  const child = fork(here('./lib/dashboard-server.js'), dashboardDir, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let next = 0;
   const waiting = new Map();
   child.on('message', (message) => {

@@ -8,6 +8,7 @@
 // It prints `listening <url>` once ready.
 import process from 'node:process';
 import { setInterval, clearInterval } from 'node:timers';
+import { parseArgs } from 'node:util';
 import { ActivityHub, MemoryStore } from '@activityd/core';
 import { buildServer } from '@activityd/server';
 import { DASHBOARD_DIR } from '@activityd/dashboard';
@@ -19,7 +20,9 @@ const SLOTS_PER_SECOND = 50;
 const hub = new ActivityHub({ store: new MemoryStore(), retentionMs: 3_600_000 });
 await hub.start();
 await hub.access.bootstrap(TOKEN);
-const app = await buildServer({ hub, dashboardDir: DASHBOARD_DIR });
+/** `--dashboard-dir DIR`: serve another build than this checkout's (A/B runs). */
+const { values: args } = parseArgs({ options: { 'dashboard-dir': { type: 'string' } } });
+const app = await buildServer({ hub, dashboardDir: args['dashboard-dir'] ?? DASHBOARD_DIR });
 await app.listen({ port: 0, host: '127.0.0.1' });
 console.log(`listening http://127.0.0.1:${app.server.address().port}`);
 

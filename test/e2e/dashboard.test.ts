@@ -192,6 +192,44 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await waitFor('everything again', async () => (await shownIds(page)).length === all.length);
   });
 
+  it('while hundreds of activities start at once, the count, the type and owner options and a type filter stay right', { timeout: 60_000 }, async () => {
+    const server = await serve();
+    const api = clientOf(server.url);
+    const user = await api.admin.create<{ id: number }>('users', { name: 'ursula', groups: ['root'] });
+    const { token } = await api.admin.create<{ token: string }>('tokens', { userId: user.id });
+    const asUser = clientOf(server.url, token);
+    const page = await openPage(browser!, `${server.url}/?token=${TOKEN}`);
+    await waitFor('the live indicator', async () => (await connection(page)) === 'live');
+    const count = () => page.locator('.filters .count').textContent();
+    const options = (label: string) => page.getByLabel(label).locator('option').evaluateAll((all) => all.map((o) => (o as HTMLOptionElement).value));
+
+    await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 3 ? api : asUser).create({ type: i % 2 ? 'upload' : 'media.transcode', title: `Burst ${i}` })));
+    await expect.poll(count, { timeout: 5_000 }).toBe('300 activities');
+    expect(await options('Type')).toEqual(['', 'media.transcode', 'upload']);
+    const owners = await options('Owner');
+    expect(owners).toHaveLength(3); // "Everyone", the admin's, the user's
+    expect(owners).toContain(String(user.id));
+    await page.getByLabel('Type').selectOption('upload');
+    await expect.poll(count).toBe('150 of 300');
+    await page.getByLabel('Owner').selectOption(String(user.id));
+    await expect.poll(count).toBe('50 of 300');
+  });
+
+  it('a bar glides to a new value only when its updates come a second or more apart', { timeout: 30_000 }, async () => {
+    const activity = await api.create({ type: 'upload', title: `Glide ${Date.now()}`, progress: 1 });
+    const page = await openPage(browser!, `${server.url}/?q=${encodeURIComponent(activity.title)}&token=${TOKEN}`);
+    await waitFor('the row', () => shown(page, activity.id));
+    const gliding = () => row(page, activity.id).locator('.bar').evaluate((bar) => bar.classList.contains('bar-glide'));
+    await api.update(activity.id, { progress: 10 });
+    await api.update(activity.id, { progress: 11 });
+    await barAt(page, activity.id, '11');
+    expect(await gliding()).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await api.update(activity.id, { progress: 40 });
+    await barAt(page, activity.id, '40');
+    expect(await gliding()).toBe(true);
+  });
+
   it('a user who shares no group with an activity never sees it; the page still shows its own group\'s', { timeout: 30_000 }, async () => {
     const [finance, editors] = [`finance-${Date.now()}`, `editors-${Date.now()}`];
     for (const id of [finance, editors]) await api.admin.create('groups', { name: id, id });

@@ -55,6 +55,16 @@ describe('readSse', () => {
     ]);
   });
 
+  it('mixes \\n, \\r\\n and \\r in one chunk, with a \\r\\n split across chunks', async () => {
+    expect(await read(['data: a\r\rdata: b\n\ndata: c\r\n\r\ndata: d\r', '\n\r', '\ndata: e\n\n'])).toEqual([
+      { id: undefined, event: 'message', data: 'a' },
+      { id: undefined, event: 'message', data: 'b' },
+      { id: undefined, event: 'message', data: 'c' },
+      { id: undefined, event: 'message', data: 'd' },
+      { id: undefined, event: 'message', data: 'e' },
+    ]);
+  });
+
   it('a line of megabytes arriving in many chunks (a large reset snapshot) comes out whole', async () => {
     const big = JSON.stringify({ activities: Array.from({ length: 20_000 }, (_, i) => ({ id: `a${i}`, title: 'x'.repeat(200) })) });
     const text = `id: 9\nevent: reset\ndata: ${big}\r\n\r\nid: 10\ndata: after\n\n`;

@@ -40,16 +40,18 @@ export class DashboardModel {
     return shown.sort(byDisplayOrder).map((a) => a.id);
   });
 
+  /** The types present, for the filter bar; recomputed only when one appears or vanishes. */
   readonly types = computed(() => {
-    dependOn(this.activities.shape);
-    return [...new Set([...this.activities.byId.values()].map((t) => t.activity.type))].sort();
+    dependOn(this.activities.kindsVersion);
+    return this.activities.kinds.typeList();
   });
 
+  /** The owners present as [filter value, name], by name; recomputed when one appears or vanishes or names change. */
   readonly owners = computed((): Array<[string, string]> => {
-    dependOn(this.activities.shape);
+    dependOn(this.activities.kindsVersion);
     const names = this.presence.names.value;
-    const owners = new Set([...this.activities.byId.values()].map((t) => t.activity.owner));
-    return [...owners].map((o): [string, string] => [o === null ? 'system' : String(o), ownerName(o, names)]).sort((a, b) => a[1].localeCompare(b[1]));
+    const owners = this.activities.kinds.ownerList();
+    return owners.map((o): [string, string] => [o === null ? 'system' : String(o), ownerName(o, names)]).sort((a, b) => a[1].localeCompare(b[1]));
   });
 
   constructor(readonly session: Session, onSignedOut: (reason: string) => void) {

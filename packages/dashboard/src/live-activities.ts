@@ -1,5 +1,6 @@
 import { batch, signal } from '@preact/signals';
 import { ProgressEstimator, type Activity, type ActivityEvent, type ResetSnapshot } from '@activityd/client';
+import { ActivityKinds } from './activity-kinds.js';
 import { FrameGate } from './frame-gate.js';
 import { frameStats } from './frame-stats.js';
 
@@ -41,6 +42,10 @@ export class LiveActivities {
   readonly version = signal(0);
   /** Bumped once per frame in which an activity appeared, ended or left. */
   readonly shape = signal(0);
+  /** The types and owners present; {@link kindsVersion} moves when one appears or vanishes. */
+  readonly kinds = new ActivityKinds();
+  /** Bumped once per frame in which a type or owner appeared or vanished (the filter bar's options). */
+  readonly kindsVersion = signal(0);
   private changed = false;
   private reshaped = false;
   private oldestUnshownAt: number | null = null;
@@ -56,7 +61,7 @@ export class LiveActivities {
   /** Replaces everything with a snapshot (the server's answer to a cursor it no longer has). */
   applyReset(reset: ResetSnapshot): void {
     const keep = new Set(reset.activities.map((a) => a.id));
-    for (const id of this.byId.keys()) if (!keep.has(id)) this.byId.delete(id);
+    for (const id of this.byId.keys()) if (!keep.has(id)) this.drop(id);
     this.reshaped = true;
     this.inSlices(reset.activities, (activity) => this.upsert(activity, 'snapshot', activity.updatedAt, true));
   }
@@ -67,7 +72,7 @@ export class LiveActivities {
    */
   applyListed(activities: Activity[], missing: string[] = []): void {
     this.inSlices(activities, (activity) => this.upsert(activity, 'listed', activity.updatedAt, true), () => {
-      for (const id of missing) if (this.byId.delete(id)) this.reshaped = true;
+      for (const id of missing) if (this.drop(id)) this.reshaped = true;
     });
   }
 
@@ -112,13 +117,29 @@ export class LiveActivities {
     const endsIt = known?.activity.state === 'running' && activity.state !== 'running';
     if (known && activity.seq <= known.activity.seq && !(authoritative && endsIt)) return false;
     const tracked = known ?? { activity, estimator: new ProgressEstimator(), timeline: [] };
+    if (known && (known.activity.type !== activity.type || known.activity.owner !== activity.owner)) {
+      this.kinds.remove(known.activity); // neither changes on the API; counted right if one ever did
+      this.kinds.add(activity);
+    }
     tracked.activity = activity;
     if (activity.state === 'running') tracked.estimator.sample(activity.progress, activity.updatedAt);
     tracked.timeline.push({ seq: activity.seq, at, type, state: activity.state, progress: activity.progress, subtitle: activity.subtitle });
     if (tracked.timeline.length > TIMELINE_LENGTH) tracked.timeline.shift();
-    if (!known) this.byId.set(activity.id, tracked);
+    if (!known) {
+      this.byId.set(activity.id, tracked);
+      this.kinds.add(activity);
+    }
     if (!known || endsIt) this.reshaped = true;
     return true;
+  }
+
+  private drop(id: string): boolean {
+    const known = this.byId.get(id);
+    if (known) {
+      this.byId.delete(id);
+      this.kinds.remove(known.activity);
+    }
+    return known !== undefined;
   }
 
   /** Marks a change made known by the server at `serverAt`, to be drawn in the next frame. */
@@ -138,6 +159,7 @@ export class LiveActivities {
     batch(() => {
       this.version.value++;
       if (reshaped) this.shape.value++;
+      if (this.kinds.takeChanged()) this.kindsVersion.value++;
     });
   }
 }

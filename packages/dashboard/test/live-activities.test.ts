@@ -86,6 +86,22 @@ describe('LiveActivities', () => {
     }
   });
 
+  it('keeps the types and owners of what it holds, moving kindsVersion only in a frame where one appeared or vanished', () => {
+    const live = new LiveActivities();
+    live.applyEvent(event(activity({ id: 'u1', type: 'upload', owner: 1 }), 'activity.started'));
+    live.applyEvent(event(activity({ id: 'u2', type: 'upload', owner: 1 }), 'activity.started'));
+    nextFrame();
+    expect(live.kindsVersion.value).toBe(1);
+    live.applyEvent(event(activity({ id: 'u3', type: 'upload', owner: 1 }), 'activity.started'));
+    nextFrame();
+    expect(live.kindsVersion.value).toBe(1);
+    live.applyReset({ type: 'reset', seq: 10, activities: [activity({ id: 't1', type: 'media.transcode', owner: null })] });
+    live.applyListed([activity({ id: 'l1', type: 'library.scan', owner: 2 })], ['t1']);
+    nextFrame();
+    expect(live.kindsVersion.value).toBe(2);
+    expect([live.kinds.typeList(), live.kinds.ownerList()]).toEqual([['library.scan'], [2]]);
+  });
+
   it('estimates rate and ETA from progress, and keeps a bounded timeline', () => {
     const live = new LiveActivities();
     for (let i = 0; i <= 40; i++) live.applyEvent(event(activity({ progress: i, updatedAt: 1_000 + i * 1_000 })));

@@ -1,4 +1,4 @@
-import { useSignal } from '@preact/signals';
+import { useSignal, type ReadonlySignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import type { LiveActivities, Tracked } from '../live-activities.js';
 import { dependOn } from '../depend-on.js';
@@ -20,7 +20,8 @@ const NEW_ROWS_PER_FRAME = 6;
 
 export interface ListProps {
   activities: LiveActivities;
-  ids: readonly string[];
+  /** The ids shown, in order: read here, so that a new list renders the list, not the whole page. */
+  ids: ReadonlySignal<readonly string[]>;
   now: number;
   names: ReadonlyMap<number, string>;
   selected: string | null;
@@ -32,7 +33,7 @@ export interface ListProps {
  * long the list. Scrolling is read once per frame. Row elements are reused from activities that
  * left the view for ones that entered it ({@link RowSlots}).
  */
-export function ActivityList({ activities, ids, now, names, selected, onSelect }: ListProps) {
+export function ActivityList({ activities, ids: idsSignal, now, names, selected, onSelect }: ListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const view = useSignal({ top: 0, height: 800 });
   const drawn = useRef(0);
@@ -53,6 +54,7 @@ export function ActivityList({ activities, ids, now, names, selected, onSelect }
     };
   }, []);
   dependOn(activities.version); // redraw the rows in view when any activity changed (at most once a frame)
+  const ids = idsSignal.value;
   const { top, height } = view.value;
   const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
   const inView = Math.min(ids.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);

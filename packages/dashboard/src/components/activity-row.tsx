@@ -1,3 +1,5 @@
+import { Component } from 'preact';
+import type { Activity } from '@activityd/client';
 import type { Tracked } from '../live-activities.js';
 import { formatAge, formatEta, formatRate } from '../format.js';
 import { ownerName } from '../owner-name.js';
@@ -14,8 +16,28 @@ export interface RowProps {
   onSelect: (id: string) => void;
 }
 
-/** One activity in the list: what it is, whose, how far, how fast, how long left. */
-export function ActivityRow({ tracked, top, position, total, now, names, selected, onSelect }: RowProps) {
+/**
+ * One activity in the list: what it is, whose, how far, how fast, how long left. Renders only when
+ * what it shows changed: the list renders in every frame in which any activity changed, while each
+ * one changes a few times a second, so most rows in view are as they were.
+ */
+export class ActivityRow extends Component<RowProps> {
+  /** The activity (an object replaced on every change) this row drew last. */
+  private drawn: Activity | null = null;
+
+  override shouldComponentUpdate(next: RowProps): boolean {
+    const p = this.props;
+    return next.tracked.activity !== this.drawn || next.top !== p.top || next.position !== p.position || next.total !== p.total
+      || next.now !== p.now || next.names !== p.names || next.selected !== p.selected;
+  }
+
+  override render() {
+    this.drawn = this.props.tracked.activity;
+    return <Row {...this.props} />;
+  }
+}
+
+function Row({ tracked, top, position, total, now, names, selected, onSelect }: RowProps) {
   const a = tracked.activity;
   const running = a.state === 'running';
   const estimate = running ? tracked.estimator.estimate() : null;
@@ -35,8 +57,7 @@ export function ActivityRow({ tracked, top, position, total, now, names, selecte
         {a.subtitle && <span class="subtitle">{a.subtitle}</span>}
       </div>
       <div class="row-progress">
-        {/* keyed by activity: a reused row starts a new activity's bar without sliding from the last one's */}
-        <ProgressBar key={a.id} activity={a} />
+        <ProgressBar tracked={tracked} />
         <span class="percent">{percent}</span>
         <span class="eta">{estimate ? [formatRate(estimate.ratePerSecond), formatEta(estimate.etaMs)].filter(Boolean).join(' · ') : ''}</span>
       </div>

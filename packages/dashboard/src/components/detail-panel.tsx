@@ -29,7 +29,7 @@ export function DetailPanel({ tracked, client, mayCancel, now, names, onClose }:
         <button type="button" class="close" onClick={onClose} aria-label="Close details">×</button>
       </header>
       <p class="detail-sub">{a.subtitle ?? ''}</p>
-      <ProgressBar activity={a} />
+      <ProgressBar tracked={tracked} />
       <p class="detail-progress">
         <span class={`state state-${a.state}`}>{a.state}</span>{' '}
         {a.progress === null ? '' : `${Math.round(a.progress)} %`}

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { Filters } from '../filters.js';
 
 const STATES: Array<[string, string]> = [
@@ -9,13 +10,13 @@ export interface FilterBarProps {
   filters: Filters;
   types: readonly string[];
   owners: ReadonlyArray<[string, string]>;
-  shown: number;
-  total: number;
+  /** The count of activities shown, drawn by a component of its own ({@link ActivityCount}). */
+  children: ComponentChildren;
   onChange: (filters: Filters) => void;
 }
 
 /** State, type, owner and free text; every change lands in the address bar. */
-export function FilterBar({ filters, types, owners, shown, total, onChange }: FilterBarProps) {
+export function FilterBar({ filters, types, owners, children, onChange }: FilterBarProps) {
   const set = (key: keyof Filters) => (event: { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
     onChange({ ...filters, [key]: event.currentTarget.value });
   const withCurrent = (values: readonly string[], current: string) => (current && !values.includes(current) ? [...values, current] : values);
@@ -42,7 +43,16 @@ export function FilterBar({ filters, types, owners, shown, total, onChange }: Fi
       <label class="search">Search
         <input name="q" type="search" value={filters.q} placeholder="title, subtitle, id, context" onInput={set('q')} />
       </label>
-      <output class="count" aria-live="polite">{shown === total ? `${total} ${total === 1 ? 'activity' : 'activities'}` : `${shown} of ${total}`}</output>
+      {children}
     </form>
   );
+}
+
+/**
+ * How many activities are shown, of how many. A component of its own so that it alone renders when the
+ * count moves, once a frame while a burst arrives, not the filter bar and its option lists; its box has a
+ * fixed size (styles.css) so a new count never lays the filter bar or the list out again.
+ */
+export function ActivityCount({ shown, total }: { shown: number; total: number }) {
+  return <output class="count" aria-live="polite">{shown === total ? `${total} ${total === 1 ? 'activity' : 'activities'}` : `${shown} of ${total}`}</output>;
 }
