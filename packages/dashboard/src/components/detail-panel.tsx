@@ -1,6 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { Fragment } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { ActivitydClient } from '@activityd/client';
 import type { Tracked } from '../live-activities.js';
 import { formatAge, formatEta, formatRate, formatTime } from '../format.js';
@@ -20,7 +20,8 @@ export interface DetailProps {
 export function DetailPanel({ tracked, client, mayCancel, now, names, onClose }: DetailProps) {
   const a = tracked.activity;
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [a.id]);
+  // Focus moves as the panel renders, not after the next paint: a key pressed in between lands right.
+  useLayoutEffect(() => heading.current?.focus(), [a.id]);
   const estimate = a.state === 'running' ? tracked.estimator.estimate() : null;
   return (
     <aside id="detail" class="detail" aria-labelledby="detail-title" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
@@ -71,8 +72,8 @@ function CancelButton({ id, client }: { id: string; client: ActivitydClient }) {
   const step = useSignal<'idle' | 'confirm' | 'busy'>('idle');
   const problem = useSignal<string | null>(null);
   const keep = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (step.value === 'confirm') keep.current?.focus();
+  useLayoutEffect(() => {
+    if (step.value === 'confirm') keep.current?.focus(); // before any key can reach "Yes"
   }, [step.value]);
   const cancel = async () => {
     step.value = 'busy';
