@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HubEvent } from '@activityd/protocol/types';
 import { Redis } from 'ioredis';
 import { EventReader } from '../src/event-reader.js';
+import { decodeEntries, isEvent } from '../src/stream-items.js';
 import { REDIS_URL, deletePrefix, redisAvailable, testPrefix } from './redis-fixture.js';
 
 // The reader's wait for a writer's own event: released when the entry comes round (dispatching the
@@ -18,7 +19,10 @@ async function reader(waitMs: number) {
   const prefix = testPrefix();
   const stream = `${prefix}events`;
   const writer = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 });
-  const r = new EventReader(new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 }), stream, quiet, waitMs);
+  // Whole events only, each in an entry of its own (what change-feed writes append).
+  const decode = (entries: Parameters<typeof decodeEntries>[0], after: number) =>
+    decodeEntries(entries, after).flatMap((item) => (isEvent(item) ? [item.event] : []));
+  const r = new EventReader(new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 }), stream, decode, quiet, waitMs);
   await r.connection.connect();
   const seen: HubEvent[] = [];
   r.add((e) => seen.push(e));
