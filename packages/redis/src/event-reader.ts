@@ -5,8 +5,12 @@ import type { Entry } from './stream-items.js';
 
 /** How long one blocking read waits for new events before asking again. */
 const BLOCK_MS = 2_000;
-/** At most this many events per read. */
-const BATCH = 1_000;
+/**
+ * At most this many entries per read: up to 16 events each (one per write of a script call). A
+ * node that fell behind then handles about a thousand events per turn, as when an entry was one
+ * event, instead of blocking its event loop (and its own writes) for a whole backlog at once.
+ */
+const BATCH = 64;
 /** Pause between attempts while Redis is unreachable. */
 const RETRY_MS = 250;
 /** A writer waits at most this long for its own event to come back from the stream. */

@@ -39,8 +39,16 @@ export class EventRebuilder {
    */
   events(items: StreamItem[], keep: boolean): HubEvent[] | Promise<HubEvent[]> {
     const docs = documentsIn(items);
-    const missing = items.filter((item): item is PlainItem =>
-      isPlain(item) && !docs.has(docKey(item.id, item.d)) && !this.recent.onDocument(item.id, item.d));
+    // Every source is taken now: while a fetch is awaited, this node's writes may replace its copies.
+    const missing: PlainItem[] = [];
+    for (const item of items) {
+      if (!isPlain(item)) continue;
+      const key = docKey(item.id, item.d);
+      if (docs.has(key)) continue;
+      const copy = this.recent.onDocument(item.id, item.d);
+      if (copy) docs.set(key, copy);
+      else missing.push(item);
+    }
     if (missing.length === 0) return this.build(items, docs, keep);
     return this.fetch(missing, docs).then(() => this.build(items, docs, keep));
   }
@@ -51,7 +59,7 @@ export class EventRebuilder {
       if (isEvent(item)) {
         events.push(item.event);
       } else if (isPlain(item)) {
-        const source = this.recent.onDocument(item.id, item.d) ?? docs.get(docKey(item.id, item.d));
+        const source = docs.get(docKey(item.id, item.d));
         if (!source) {
           // Only a Redis that lost data gets here: the item's document is nowhere.
           this.logger.error({ seq: item.seq, id: item.id, docSeq: item.d }, 'no document to rebuild an event from; skipped');

@@ -52,6 +52,20 @@ describe.runIf(available)('EventReader delivery', () => {
     expect(seen[1]).toBe(mine);
   });
 
+  it('tells gap listeners when the stream was trimmed past its position (a hole in the seqs), and goes on', async () => {
+    const { r, seen, append } = await reader(5_000);
+    let gaps = 0;
+    r.onGap(() => gaps++);
+    await append(1, { seq: 1, type: 'change.model', at: 1, change: {} });
+    await append(2, { seq: 2, type: 'change.model', at: 1, change: {} });
+    await r.delivery(2);
+    expect(gaps).toBe(0);
+    await append(5, { seq: 5, type: 'change.model', at: 1, change: {} });
+    await r.delivery(5);
+    expect(gaps).toBe(1);
+    expect(seen.map((e) => e.seq)).toEqual([1, 2, 5]);
+  });
+
   it('resolves writes whose event never comes after the wait, each on its own deadline', async () => {
     const { r } = await reader(60);
     const started = performance.now();
