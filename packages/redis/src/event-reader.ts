@@ -11,6 +11,11 @@ const BLOCK_MS = 2_000;
  * event, instead of blocking its event loop (and its own writes) for a whole backlog at once.
  */
 const BATCH = 64;
+/**
+ * Events dispatched per event-loop turn: between slices, writes queued meanwhile go out (a write
+ * batch flushes on `setImmediate`), so reading a backlog does not hold this node's own writes.
+ */
+const SLICE = 256;
 /** Pause between attempts while Redis is unreachable. */
 const RETRY_MS = 250;
 /** A writer waits at most this long for its own event to come back from the stream. */
@@ -120,7 +125,13 @@ export class EventReader {
     const decoded = this.decode(entries, this.delivered);
     const events = Array.isArray(decoded) ? decoded : await decoded;
     if (events.length > 0 && events[0]!.seq > this.delivered + 1) this.skipped(events[0]!.seq);
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      if (i > 0 && i % SLICE === 0) {
+        this.release();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!this.running) return;
+      }
+      const event = events[i]!;
       this.delivered = event.seq;
       // An event this node wrote and waits for is dispatched as the writer's object (see `delivery`).
       this.fanout.emit(this.own.get(event.seq) ?? event);
