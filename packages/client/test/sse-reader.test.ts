@@ -76,6 +76,21 @@ describe('readSse', () => {
     expect(out[0]!.data).toBe(big);
   });
 
+  it('a backlog of megabytes already received is read over several tasks, so timers (and a page) get their turn', async () => {
+    const line = `data: ${'y'.repeat(4 * 1024 * 1024)}\n\n`;
+    const chunks = Array.from({ length: Math.ceil(line.length / 65_536) }, (_, i) => line.slice(i * 65_536, (i + 1) * 65_536));
+    let timers = 0;
+    const tick = setInterval(() => timers++, 0);
+    try {
+      const messages = await read(chunks); // every chunk is queued before the first read
+      expect(messages).toHaveLength(1);
+      expect(messages[0]!.data).toHaveLength(4 * 1024 * 1024);
+      expect(timers).toBeGreaterThanOrEqual(4); // one turn at least every 512 K characters
+    } finally {
+      clearInterval(tick);
+    }
+  });
+
   it('stopping early cancels the body', async () => {
     let cancelled = false;
     const stream = new ReadableStream<Uint8Array>({
