@@ -125,12 +125,18 @@ async function measure(side, redis, { server, acked, delivered, latencies, phase
 }
 
 /** BullMQ: `concurrency` jobs, each calling updateProgress back to back; QueueEvents in this process. */
+/**
+ * Events each side's stream keeps: BullMQ's events stream and activityd's (`eventLogSize`) alike,
+ * so a subscriber a little behind (a busy machine stalls a process for hundreds of ms) loses nothing.
+ */
+const EVENT_LOG = 100_000;
+
 async function runBullmq(url, redis) {
   const { hostname, port } = new URL(url);
   const connection = { host: hostname, port: Number(port), maxRetriesPerRequest: null };
   const prefix = `bench-bullmq-${randomUUID()}`;
   // The events stream is long enough that a subscriber a little behind never loses an event.
-  const streams = { events: { maxLen: 100_000 } };
+  const streams = { events: { maxLen: EVENT_LOG } };
   const queue = new Queue('progress', { connection, prefix, streams });
   const events = new QueueEvents('progress', { connection, prefix });
   await events.waitUntilReady();
@@ -283,7 +289,7 @@ async function runLibrary(kind, url, redis) {
   const prefix = `bench-activityd-${randomUUID()}:`;
   const dataDir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'activityd-bench-')) : null;
   const store = kind === 'redis'
-    ? new (await import('@activityd/redis')).RedisStore({ url, keyPrefix: prefix })
+    ? new (await import('@activityd/redis')).RedisStore({ url, keyPrefix: prefix, eventLogSize: EVENT_LOG })
     : new (await import('@activityd/core/sqlite')).SqliteStore({ filename: join(dataDir, 'activityd.db') });
   const hub = new ActivityHub({ store });
   await hub.start();

@@ -7,16 +7,16 @@
 //   node bench/redis-write-shapes.js [--updates 100000] [--batch 16] [--activities 256]
 //
 // Shapes:
-//   write-many   today's script (packages/redis/src/lua/write-many.lua), `--batch` writes per call,
-//                each storing the whole activity (~450 bytes) in its hash and again in its own
-//                stream entry.
-//   deltas       the same compare-and-set on seq, but each write stores only what a progress update
-//                changes (progress, updatedAt, lease, seq), one INCRBY per call, and one stream entry
-//                per call carrying the call's deltas. Readers would rebuild the activity from their
-//                copy: a design not built (DESIGN 11's event shape is what clients get, not what the
-//                stream has to hold).
-//   bullmq-like  what BullMQ's updateProgress does at its core, one call per update: HSET of the
-//                progress and an XADD of a small event.
+//   write-many full   the script (packages/redis/src/lua/write-many.lua), `--batch` writes per call,
+//                     every one a full write: the whole activity (~450 bytes) in its hash and again
+//                     in the call's stream entry (what every write was before branch redis-4).
+//   write-many plain  the same script as a progress update uses it since redis-4: a plain item per
+//                     write (only progress, subtitle, updatedAt and lease, in the hash's `live` field
+//                     and in the call's one stream entry); nodes rebuild the whole event.
+//   deltas            the sketch that led to it: the same compare-and-set on seq, only what a
+//                     progress update changes stored, one stream entry per call.
+//   bullmq-like       what BullMQ's updateProgress does at its core, one call per update: HSET of the
+//                     progress and an XADD of a small event.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -109,13 +109,28 @@ async function run(name, stream, perCall, send) {
 const id = (n) => `${DOC.slice(8, 40)}${String(n % ACTIVITIES).padStart(4, '0')}`;
 const seqs = new Map();
 const results = [];
-results.push(await run('write-many', 'bench:events', BATCH, (done) => {
+results.push(await run('write-many full', 'bench:events', BATCH, (done) => {
   const args = ['bench:', 100_000];
   for (let k = 0; k < BATCH; k++) {
     const a = id(done + k);
     const expect = seqs.get(a);
-    args.push(a, expect === undefined ? '' : String(expect), expect === undefined ? 'activity.started' : 'activity.updated',
+    args.push('f', a, expect === undefined ? '' : String(expect), expect === undefined ? 'activity.started' : 'activity.updated',
       DOC.slice(0, -1), 'running', '', `0001700000000000:${a}`, '', '1700000090000', '', '1700000000000');
+  }
+  return redis.writeMany(...args).then((r) => r.forEach((seq, k) => seq && seqs.set(id(done + k), seq)));
+}));
+seqs.clear();
+results.push(await run('write-many plain', 'bench:events', BATCH, (done) => {
+  const args = ['bench:', 100_000];
+  for (let k = 0; k < BATCH; k++) {
+    const a = id(done + k);
+    const expect = seqs.get(a);
+    if (expect === undefined) {
+      args.push('f', a, '', 'activity.started', DOC.slice(0, -1), 'running', '', `0001700000000000:${a}`, '', '1700000090000', '', '1700000000000');
+    } else {
+      const live = `{"progress":${(done + k) % 100},"subtitle":null,"updatedAt":1700000000000,"leaseExpiresAt":1700000090000}`;
+      args.push('u', a, String(expect), live, '1700000090000');
+    }
   }
   return redis.writeMany(...args).then((r) => r.forEach((seq, k) => seq && seqs.set(id(done + k), seq)));
 }));

@@ -24,7 +24,7 @@ const logger = createLogger('warn');
 // BENCH_STORE=memory is for diagnosis only: how much of the cost per update is SQLite.
 // BENCH_STORE=redis (bench/redis-progress.js): Redis mode, on BENCH_REDIS_URL under BENCH_REDIS_PREFIX.
 const store = process.env.BENCH_STORE === 'memory' ? new MemoryStore()
-  : process.env.BENCH_STORE === 'redis' ? new RedisStore({ url: process.env.BENCH_REDIS_URL, keyPrefix: process.env.BENCH_REDIS_PREFIX, logger })
+  : process.env.BENCH_STORE === 'redis' ? new RedisStore({ url: process.env.BENCH_REDIS_URL, keyPrefix: process.env.BENCH_REDIS_PREFIX, logger, eventLogSize: 100_000 })
     : new SqliteStore({ filename: join(dataDir, 'activityd.db') });
 const hub = new ActivityHub({ store, logger });
 await hub.start();

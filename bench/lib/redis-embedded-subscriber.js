@@ -11,7 +11,8 @@ import { ActivityHub } from '@activityd/core';
 import { RedisStore } from '@activityd/redis';
 
 const now = () => performance.timeOrigin + performance.now();
-const store = new RedisStore({ url: process.env.BENCH_REDIS_URL, keyPrefix: process.env.BENCH_REDIS_PREFIX });
+// As many events kept as the writer's and BullMQ's streams keep (bench/redis-progress.js).
+const store = new RedisStore({ url: process.env.BENCH_REDIS_URL, keyPrefix: process.env.BENCH_REDIS_PREFIX, eventLogSize: 100_000 });
 const hub = new ActivityHub({ store });
 await hub.start();
 

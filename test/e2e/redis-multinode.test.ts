@@ -52,6 +52,13 @@ describe.runIf(available)('two activityd nodes on one Redis', () => {
       ['activity.started', null], ['activity.updated', 50], ['activity.ended', 100]]);
     expect(sse.frames.filter((f) => f.event?.startsWith('activity.')).map((f) => Number(f.id))).toEqual(sse.events.map((e) => e.seq));
     expect((await call(b, 'GET', `/v1/activities/${id}/result`)).body).toEqual({ ok: true });
+    // Replayed from the stream on the other node (the progress update is stored there as a delta):
+    // the same whole events the live subscriber got.
+    const lastEventId = String(sse.events[0]!.seq - 1);
+    const replay = await openSse(endpoint(a), '/v1/events?type=e2e.sse&feed=false', { token: TOKEN, headers: { 'last-event-id': lastEventId } });
+    await replay.until((c) => endedOf(c.items, id).length === 1, 'the replayed ended event on A');
+    expect(replay.events).toEqual(sse.events);
+    replay.close();
   });
 
   it('a WebSocket subscriber moved from A to B mid-stream resumes by cursor with every event exactly once', async () => {

@@ -2,11 +2,55 @@ import type { Activity } from '@activityd/protocol/types';
 import { toPublic, type StoredActivity } from '@activityd/core';
 
 /**
- * An activity's hash as stored: `doc` is the public activity without `seq`; `seq` (the CAS field)
- * and `runner` (`''` for remote work) are fields of their own.
+ * The fields a plain progress update may change: the only ones a plain stream item and the hash's
+ * `live` field carry. Everything else changes only by a full write, which stores the whole document.
  */
-export function decodeActivity(doc: string, seq: string, runner: string): StoredActivity {
-  return { ...(JSON.parse(doc) as Omit<Activity, 'seq'>), seq: Number(seq), runner: runner === '' ? null : runner };
+export interface LiveFields {
+  progress: Activity['progress'];
+  subtitle: Activity['subtitle'];
+  updatedAt: Activity['updatedAt'];
+  leaseExpiresAt: Activity['leaseExpiresAt'];
+}
+
+const LIVE = new Set(['progress', 'subtitle', 'updatedAt', 'leaseExpiresAt', 'seq']);
+
+/** An activity read from its hash, and the seq of the full write its document is from. */
+export interface StoredVersion {
+  activity: StoredActivity;
+  docSeq: number;
+}
+
+/**
+ * An activity's hash as stored: `doc` is the public activity without `seq` as of the full write at
+ * `dseq`; `live` (when not empty) the live fields written since; `seq` (the CAS field) and `runner`
+ * (`''` for remote work) are fields of their own. A hash from before `dseq` existed holds the
+ * document of its `seq`.
+ */
+export function decodeActivity(doc: string, seq: string, runner: string, live: string | null, dseq: string | null): StoredVersion {
+  const activity = JSON.parse(doc) as StoredActivity;
+  if (live) Object.assign(activity, JSON.parse(live) as LiveFields);
+  activity.seq = Number(seq);
+  activity.runner = runner === '' ? null : runner;
+  return { activity, docSeq: Number(dseq ?? seq) };
+}
+
+/** The live fields' JSON, as the hash and a plain stream item keep them. */
+export function liveText(a: Activity): string {
+  return JSON.stringify({ progress: a.progress, subtitle: a.subtitle, updatedAt: a.updatedAt, leaseExpiresAt: a.leaseExpiresAt });
+}
+
+/**
+ * Does `next` differ from `base` only in its live fields? Then it can be written as a plain item.
+ * Compared field by field by identity: the state machine copies unchanged fields by reference, and
+ * every field of `next` is compared (a field `base` lacks counts as changed).
+ */
+export function onlyLiveChanged(base: Activity, runner: string | null, next: StoredActivity): boolean {
+  if (next.runner !== runner || next.state !== 'running') return false;
+  for (const key in next) {
+    if (key === 'runner' || LIVE.has(key)) continue;
+    if (next[key as keyof Activity] !== base[key as keyof Activity]) return false;
+  }
+  return true;
 }
 
 /**

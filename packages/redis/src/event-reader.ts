@@ -1,25 +1,39 @@
 import type { Redis } from 'ioredis';
 import type { HubEvent } from '@activityd/protocol/types';
 import { EventFanout, type Logger } from '@activityd/core';
+import type { Entry } from './stream-items.js';
 
 /** How long one blocking read waits for new events before asking again. */
 const BLOCK_MS = 2_000;
-/** At most this many events per read. */
-const BATCH = 1_000;
+/**
+ * At most this many entries per read: up to 16 events each (one per write of a script call). A
+ * node that fell behind then handles about a thousand events per turn, as when an entry was one
+ * event, instead of blocking its event loop (and its own writes) for a whole backlog at once.
+ */
+const BATCH = 64;
+/**
+ * Events dispatched per event-loop turn: between slices, writes queued meanwhile go out (a write
+ * batch flushes on `setImmediate`), so reading a backlog does not hold this node's own writes.
+ */
+const SLICE = 256;
 /** Pause between attempts while Redis is unreachable. */
 const RETRY_MS = 250;
 /** A writer waits at most this long for its own event to come back from the stream. */
 const DELIVERY_WAIT_MS = 1_000;
 
-type Entry = [id: string, fields: string[]];
 type XReadReply = Array<[key: string, entries: Entry[]]> | null;
+
+/** Makes the events of stream entries, those after `after`, in seq order (see `EventRebuilder`). */
+export type DecodeEntries = (entries: Entry[], after: number) => HubEvent[] | Promise<HubEvent[]>;
 
 /**
  * Reads the shared event stream once per node, on its own connection (a blocking XREAD holds the
  * connection), and fans every event out to this node's listeners in `seq` order — whichever node
  * wrote it. When the connection breaks it tells `onGap` listeners (live streams then ask their
  * subscribers to reconnect), keeps retrying on its own, and resumes from the last `seq` it
- * delivered; a Redis that came back without its data restarts it from the beginning.
+ * delivered; a Redis that came back without its data restarts it from the beginning. Events come
+ * in without a hole (seqs are consecutive in the stream): one that does means the stream was
+ * trimmed past this node's position, which `onGap` listeners are told too.
  */
 export class EventReader {
   private readonly fanout: EventFanout;
@@ -38,6 +52,7 @@ export class EventReader {
   constructor(
     readonly connection: Redis,
     private readonly streamKey: string,
+    private readonly decode: DecodeEntries,
     private readonly logger: Logger,
     /** How long a write waits for its own event before resolving anyway. */
     private readonly deliveryWaitMs = DELIVERY_WAIT_MS,
@@ -71,10 +86,15 @@ export class EventReader {
     };
   }
 
+  /** Adds a listener of gaps only. */
+  onGap(listener: () => void): void {
+    this.gapListeners.add(listener);
+  }
+
   /**
-   * Resolves once this node's listeners have seen the event `seq` — so a write resolves after its
-   * own event was dispatched here, as with the embedded stores — or after a short wait when the
-   * reader is cut off (the write is stored either way; the event follows when the reader resumes).
+   * Resolves once this node's listeners have seen the event `seq` — for writes that resolve after
+   * their own event was dispatched here, as with the embedded stores — or after a short wait when
+   * the reader is cut off (the write is stored either way; the event follows when the reader resumes).
    */
   delivery(seq: number, event?: HubEvent): Promise<void> {
     if (!this.running || this.broken || this.fanout.size === 0 || this.delivered >= seq) return Promise.resolve();
@@ -92,7 +112,7 @@ export class EventReader {
       try {
         const reply = (await this.connection.call('XREAD', 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.streamKey, `${this.delivered}-0`)) as XReadReply;
         if (this.broken) await this.healed();
-        for (const [, entries] of reply ?? []) this.deliver(entries);
+        for (const [, entries] of reply ?? []) await this.deliver(entries);
       } catch (error) {
         if (!this.running) break;
         this.lost(error);
@@ -101,15 +121,30 @@ export class EventReader {
     }
   }
 
-  private deliver(entries: Entry[]): void {
-    for (const [id, fields] of entries) {
-      const seq = Number(id.slice(0, id.indexOf('-')));
-      if (seq <= this.delivered) continue;
-      this.delivered = seq;
-      // An event this node wrote is dispatched as the writer's object (see `delivery`).
-      this.fanout.emit(this.own.get(seq) ?? JSON.parse(fields[1]!) as HubEvent);
+  private async deliver(entries: Entry[]): Promise<void> {
+    const decoded = this.decode(entries, this.delivered);
+    const events = Array.isArray(decoded) ? decoded : await decoded;
+    if (events.length > 0 && events[0]!.seq > this.delivered + 1) this.skipped(events[0]!.seq);
+    for (let i = 0; i < events.length; i++) {
+      if (i > 0 && i % SLICE === 0) {
+        this.release();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!this.running) return;
+      }
+      const event = events[i]!;
+      this.delivered = event.seq;
+      // An event this node wrote and waits for is dispatched as the writer's object (see `delivery`).
+      this.fanout.emit(this.own.get(event.seq) ?? event);
     }
+    const last = entries.at(-1);
+    if (last) this.delivered = Math.max(this.delivered, Number(last[0].slice(0, last[0].indexOf('-'))));
     this.release();
+  }
+
+  /** Events before `seq` were trimmed before this node read them: its subscribers must resume by cursor. */
+  private skipped(seq: number): void {
+    this.logger.warn({ delivered: this.delivered, next: seq }, 'the Redis event stream was trimmed past this node\'s position');
+    for (const listener of this.gapListeners) listener();
   }
 
   private release(): void {

@@ -1,35 +1,56 @@
-import type { HubEvent } from '@activityd/protocol/types';
+import type { Activity } from '@activityd/protocol/types';
 import type { StoredActivity } from '@activityd/core';
 
+/** This node's latest known version of one running activity. */
+export interface Copy {
+  /** The public activity at its `seq` (the very object dispatched in that event: never changed). */
+  activity: Activity;
+  runner: string | null;
+  /** The seq of the full write whose document this version is built on (see `write-many.lua`). */
+  docSeq: number;
+}
+
 /**
- * This node's latest copies of running activities — those it wrote or read — so an update can start
- * from memory instead of a Redis round trip. A copy is dropped as soon as the event stream shows a
- * later change to its activity (from any node), when its activity ends, or when the stream broke.
- * It can still be stale for the moment another node's change is on its way; the CAS on `seq`
- * catches that, and the hub then reads the stored copy. Bounded: the oldest entries go first.
+ * This node's latest copies of running activities — those it wrote, read, or saw pass in the event
+ * stream — for two uses: an update starts from memory instead of a Redis round trip, and a plain
+ * stream item (only the live fields) becomes a whole activity again. A copy is replaced only by a
+ * later version, dropped when its activity ends, and all are dropped when the stream broke. It can
+ * be stale for the moment another node's change is on its way; the CAS on `seq` catches that for
+ * writes, and a plain item names the document it was built on, so a rebuild never uses a wrong one.
+ * Bounded: the least recently changed go first.
  */
 export class RecentActivities {
-  private readonly copies = new Map<string, StoredActivity>();
+  private readonly copies = new Map<string, Copy>();
 
   constructor(private readonly capacity: number) {}
 
+  /** The copy to start an update from, as the store keeps it. */
   lookup(id: string): StoredActivity | undefined {
-    return this.copies.get(id);
+    const copy = this.copies.get(id);
+    return copy ? { ...copy.activity, runner: copy.runner } : undefined;
   }
 
-  /** Keeps `a` (as stored with its `seq`) if it is running; forgets it otherwise. */
-  wrote(a: StoredActivity): void {
-    this.copies.delete(a.id);
-    if (a.state !== 'running' || this.capacity === 0) return;
-    this.copies.set(a.id, a);
+  /** The copy at exactly `seq`, if that is the one held. */
+  at(id: string, seq: number): Copy | undefined {
+    const copy = this.copies.get(id);
+    return copy?.activity.seq === seq ? copy : undefined;
+  }
+
+  /** The copy built on the document written at `docSeq`, if that is the one held. */
+  onDocument(id: string, docSeq: number): Copy | undefined {
+    const copy = this.copies.get(id);
+    return copy?.docSeq === docSeq ? copy : undefined;
+  }
+
+  /** Keeps `copy` unless a later version is held; an ended activity's copy is dropped. */
+  keep(copy: Copy): void {
+    const id = copy.activity.id;
+    const held = this.copies.get(id);
+    if (held && held.activity.seq >= copy.activity.seq) return;
+    this.copies.delete(id);
+    if (copy.activity.state !== 'running' || this.capacity === 0) return;
+    this.copies.set(id, copy);
     if (this.copies.size > this.capacity) this.copies.delete(this.copies.keys().next().value!);
-  }
-
-  /** A change came through the stream: a copy older than it is stale. */
-  seen(event: HubEvent): void {
-    if (!('activity' in event)) return;
-    const copy = this.copies.get(event.activity.id);
-    if (copy && copy.seq < event.seq) this.copies.delete(copy.id);
   }
 
   forget(id: string): void {

@@ -2,19 +2,21 @@ import type { Redis } from 'ioredis';
 import type { ActivityEvent, ActivityState, ChangeIndexEvent, ChangeModelEvent, HubEvent } from '@activityd/protocol/types';
 import { ValidationError } from '@activityd/protocol/errors';
 import {
-  compareNewestFirst, decodeCursor, encodeCursor, indexKey, matchesQuery, publicChange, publicIndexEntry,
+  compareNewestFirst, decodeCursor, encodeCursor, indexKey, matchesQuery, publicChange, publicIndexEntry, toPublic,
   type ActivityPage, type ActivityQuery, type ActivityStore, type ActivityWrite, type Logger,
   type StoredActivity, type StoredChange, type StoredIndexEntry,
 } from '@activityd/core';
-import { publicPrefix } from './activity-codec.js';
+import { liveText, onlyLiveChanged, publicPrefix } from './activity-codec.js';
 import { connect } from './connection.js';
 import { EventReader } from './event-reader.js';
-import { fetchActivities } from './fetch-activities.js';
+import { EventRebuilder } from './event-rebuilder.js';
+import { fetchActivities, fetchVersions } from './fetch-activities.js';
 import { Keys, listMember } from './keys.js';
 import { RedisNodeLiveness } from './node-liveness.js';
 import { RedisAccessStore } from './redis-access-store.js';
 import { RecentActivities } from './recent-activities.js';
 import { defineScripts, type ScriptCall, type ScriptName } from './scripts.js';
+import { decodeEntries, firstSeq, type Entry } from './stream-items.js';
 import { guarded } from './unavailable.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -30,7 +32,9 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /**
    * How many running activities this node keeps its latest copy of, so an update starts without a
-   * read (default 10,000; 0 turns it off). A stale copy costs a failed CAS and a read, never a wrong write.
+   * read and a progress event is rebuilt from the stream without one (default 10,000; 0 turns it
+   * off, and every progress event then costs a read). A stale copy costs a failed CAS and a read,
+   * never a wrong write nor a wrong event.
    */
   recentActivities?: number;
   /** Default: silent. */
@@ -41,11 +45,12 @@ const STATES: ActivityState[] = ['running', 'completed', 'failed', 'cancelled', 
 const silent: Logger = { info() {}, warn() {}, error() {} };
 
 /**
- * Several server nodes on one Redis. Activities are hashes (the document and its `seq`) with
- * sorted-set indexes for listing, state, parent, lease expiry and in-process work by node; every
- * conditional change is one Lua script (`src/lua/`), so it is atomic whichever node runs it. The
- * event log is a bounded Redis Stream whose ids are the global `seq`, read once per node.
- * Calls fail fast with a coded 503 while Redis is unreachable.
+ * Several server nodes on one Redis. Activities are hashes (the document, the live fields of the
+ * latest progress, and `seq`) with sorted-set indexes for listing, state, parent, lease expiry and
+ * in-process work by node; every conditional change is one Lua script (`src/lua/`), so it is atomic
+ * whichever node runs it. The event log is a bounded Redis Stream of the global `seq`, read once per
+ * node: one entry per script call, a progress update in it only what changed, which each node
+ * makes a whole event again (`EventRebuilder`). Calls fail fast with a coded 503 while Redis is unreachable.
  * @example
  * const store = new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: 'activityd:' });
  * const hub = new ActivityHub({ store });
@@ -60,6 +65,7 @@ export class RedisStore implements ActivityStore {
   private readonly eventLogSize: number;
   private readonly writes: WriteBatch;
   private readonly recent: RecentActivities;
+  private readonly rebuilder: EventRebuilder;
   private readonly logger: Logger;
   private opened = false;
 
@@ -73,13 +79,14 @@ export class RedisStore implements ActivityStore {
     this.redis = connect({ url, commandTimeoutMs, logger: this.logger, name: 'activityd', autoPipelining: true });
     // The blocking read holds its connection for seconds: it gets its own, with no command timeout.
     const readerConnection = connect({ url, commandTimeoutMs: undefined, logger: this.logger, name: 'activityd-events' });
-    this.reader = new EventReader(readerConnection, this.keys.events, this.logger);
+    this.recent = new RecentActivities(options.recentActivities ?? 10_000);
+    this.rebuilder = new EventRebuilder(this.redis, this.keys, this.recent, this.logger);
+    // The live reader keeps this node's copies in step with every change, from any node.
+    this.reader = new EventReader(readerConnection, this.keys.events, (entries, after) => this.rebuilder.events(decodeEntries(entries, after), true), this.logger);
     this.scripts = defineScripts(this.redis);
     this.writes = new WriteBatch(async (items) => await this.scripts['write-many'](this.prefix, this.eventLogSize, ...items) as number[]);
-    this.recent = new RecentActivities(options.recentActivities ?? 10_000);
-    // Every change from any node passes the reader: a cached copy older than it is dropped; a lost
-    // stream may have hidden changes, so everything is.
-    this.reader.add((event) => this.recent.seen(event), () => this.recent.clear());
+    // A lost or trimmed stream may have hidden changes: every copy goes.
+    this.reader.onGap(() => this.recent.clear());
     this.access = new RedisAccessStore(this.redis, this.keys, this.scripts);
     this.nodes = new RedisNodeLiveness(() => this.redis, this.keys);
   }
@@ -104,13 +111,39 @@ export class RedisStore implements ActivityStore {
     this.opened = false;
   }
 
-  async write(change: ActivityWrite): Promise<ActivityEvent | null> {
+  /**
+   * A progress update (only the live fields changed, from the copy this node holds at `expectSeq`)
+   * is written as a plain item and resolves on the script's reply: stored in the hash and the stream
+   * by then, so a `get` on any node sees it; this node dispatches its event when the stream brings
+   * it, in seq order, as every node does. Any other write stores the whole activity; creates and
+   * ends also wait until this node dispatched their event, as with the embedded stores (a cancel
+   * has aborted this node's work, and a listener has seen the end, when the call resolves).
+   */
+  write(change: ActivityWrite): Promise<ActivityEvent | null> {
+    const a = change.activity;
+    const base = change.expectSeq !== null && change.type === 'activity.updated' ? this.recent.at(a.id, change.expectSeq) : undefined;
+    return base && onlyLiveChanged(base.activity, base.runner, a) ? this.writePlain(a, change.expectSeq!, base.docSeq) : this.writeFull(change);
+  }
+
+  private async writePlain(a: StoredActivity, expectSeq: number, docSeq: number): Promise<ActivityEvent | null> {
+    const seq = await this.writes.enqueue(['u', a.id, expectSeq, liveText(a), a.leaseExpiresAt ?? '']);
+    if (seq === null) {
+      this.recent.forget(a.id);
+      return null;
+    }
+    const activity = toPublic(a);
+    activity.seq = seq;
+    this.recent.keep({ activity, runner: a.runner, docSeq });
+    return { seq, type: 'activity.updated', at: a.updatedAt, activity };
+  }
+
+  private async writeFull(change: ActivityWrite): Promise<ActivityEvent | null> {
     const a = change.activity;
     const { activity, text } = publicPrefix(a);
     // An update leaves out what never changes (list key, parent): the script keeps the stored ones.
     const expect = change.expectSeq;
     const seq = await this.writes.enqueue([
-      a.id, expect ?? '', change.type, text, a.state, a.runner ?? '',
+      'f', a.id, expect ?? '', change.type, text, a.state, a.runner ?? '',
       expect === null ? listMember(a) : '', expect === null ? a.parentId ?? '' : '',
       a.leaseExpiresAt ?? '', a.endedAt ?? '', a.updatedAt,
     ]);
@@ -118,14 +151,14 @@ export class RedisStore implements ActivityStore {
       this.recent.forget(a.id);
       return null;
     }
-    this.recent.wrote({ ...a, seq });
-    // The event as the script appended it: this node's reader dispatches this object rather than
-    // parsing the entry back (as with the SQLite store, the object returned is the one dispatched).
+    activity.seq = seq;
+    this.recent.keep({ activity, runner: a.runner, docSeq: seq });
     // Its JSON is not recorded with rememberWireJson: a WeakMap entry per write cost more (about
     // 7 µs a write here) than serialising on demand, which only an HTTP reply or a stream does.
-    activity.seq = seq;
     const event: ActivityEvent = { seq, type: change.type, at: a.updatedAt, activity };
-    await this.reader.delivery(seq, event);
+    // This node's reader dispatches this object rather than rebuilding it (as with the SQLite
+    // store, the object returned is the one dispatched).
+    if (change.type !== 'activity.updated') await this.reader.delivery(seq, event);
     return event;
   }
 
@@ -141,9 +174,10 @@ export class RedisStore implements ActivityStore {
   async getForUpdate(id: string): Promise<StoredActivity | undefined> {
     const cached = this.recent.lookup(id);
     if (cached) return cached;
-    const stored = await this.get(id);
-    if (stored) this.recent.wrote(stored);
-    return stored;
+    const [stored] = await guarded(() => fetchVersions(this.redis, this.keys, [id]));
+    if (!stored) return undefined;
+    this.recent.keep({ activity: toPublic(stored.activity), runner: stored.activity.runner, docSeq: stored.docSeq });
+    return stored.activity;
   }
 
   async list(query: ActivityQuery): Promise<ActivityPage> {
@@ -226,15 +260,16 @@ export class RedisStore implements ActivityStore {
 
   eventsAfter(after: number, limit: number): Promise<HubEvent[]> {
     return guarded(async () => {
-      const entries = await this.redis.xrange(this.keys.events, `${after + 1}-0`, '+', 'COUNT', limit);
-      return entries.map(([, fields]) => JSON.parse(fields[1]!) as HubEvent);
+      // An entry holds at least one event, so `limit` entries hold enough; the first may start earlier.
+      const entries = await this.redis.xrange(this.keys.events, `${after + 1}-0`, '+', 'COUNT', limit) as Entry[];
+      return await this.rebuilder.events(decodeEntries(entries, after).slice(0, limit), false);
     });
   }
 
   logBounds(): Promise<{ first: number; last: number }> {
     return guarded(async () => {
-      const [first, last] = await Promise.all([this.redis.xrange(this.keys.events, '-', '+', 'COUNT', 1), this.redis.get(this.keys.seq)]);
-      return { first: first[0] ? Number(first[0][0].split('-')[0]) : 0, last: Number(last ?? 0) };
+      const [first, last] = await Promise.all([this.redis.xrange(this.keys.events, '-', '+', 'COUNT', 1) as Promise<Entry[]>, this.redis.get(this.keys.seq)]);
+      return { first: first[0] ? firstSeq(first[0]) : 0, last: Number(last ?? 0) };
     });
   }
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HubEvent } from '@activityd/protocol/types';
 import { Redis } from 'ioredis';
 import { EventReader } from '../src/event-reader.js';
+import { decodeEntries, isEvent } from '../src/stream-items.js';
 import { REDIS_URL, deletePrefix, redisAvailable, testPrefix } from './redis-fixture.js';
 
 // The reader's wait for a writer's own event: released when the entry comes round (dispatching the
@@ -18,7 +19,10 @@ async function reader(waitMs: number) {
   const prefix = testPrefix();
   const stream = `${prefix}events`;
   const writer = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 });
-  const r = new EventReader(new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 }), stream, quiet, waitMs);
+  // Whole events only, each in an entry of its own (what change-feed writes append).
+  const decode = (entries: Parameters<typeof decodeEntries>[0], after: number) =>
+    decodeEntries(entries, after).flatMap((item) => (isEvent(item) ? [item.event] : []));
+  const r = new EventReader(new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 }), stream, decode, quiet, waitMs);
   await r.connection.connect();
   const seen: HubEvent[] = [];
   r.add((e) => seen.push(e));
@@ -46,6 +50,20 @@ describe.runIf(available)('EventReader delivery', () => {
     await two;
     expect(order).toEqual(['1', '2']);
     expect(seen[1]).toBe(mine);
+  });
+
+  it('tells gap listeners when the stream was trimmed past its position (a hole in the seqs), and goes on', async () => {
+    const { r, seen, append } = await reader(5_000);
+    let gaps = 0;
+    r.onGap(() => gaps++);
+    await append(1, { seq: 1, type: 'change.model', at: 1, change: {} });
+    await append(2, { seq: 2, type: 'change.model', at: 1, change: {} });
+    await r.delivery(2);
+    expect(gaps).toBe(0);
+    await append(5, { seq: 5, type: 'change.model', at: 1, change: {} });
+    await r.delivery(5);
+    expect(gaps).toBe(1);
+    expect(seen.map((e) => e.seq)).toEqual([1, 2, 5]);
   });
 
   it('resolves writes whose event never comes after the wait, each on its own deadline', async () => {

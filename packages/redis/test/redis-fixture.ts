@@ -60,8 +60,8 @@ export async function deletePrefix(prefix: string, url = REDIS_URL): Promise<voi
 export function redisFixture(options: Omit<RedisStoreOptions, 'url' | 'keyPrefix'> = {}) {
   const keyPrefix = testPrefix();
   const made: RedisStore[] = [];
-  const make = () => {
-    const store = new RedisStore({ url: REDIS_URL, keyPrefix, ...options });
+  const make = (more: Omit<RedisStoreOptions, 'url' | 'keyPrefix'> = {}) => {
+    const store = new RedisStore({ url: REDIS_URL, keyPrefix, ...options, ...more });
     made.push(store);
     return store;
   };

@@ -1,44 +1,75 @@
 -- Compare-and-set of several activities, each on its seq, in one call: the writes a node queued
 -- during one event-loop turn (a script call costs Redis far more than the commands inside it, so
 -- one call per turn instead of one per write). Items apply in order, each exactly as a single
--- write would: if its condition holds, it takes the next global seq, stores the activity, keeps
--- every index in step and appends the event to the stream under the explicit id <seq>-0 (so
--- resuming by seq is an XRANGE). The seq counter is read once and written once per call (the
--- script is atomic, so that is the same as an INCR per item, for two commands instead of one per
--- item), and the stream is trimmed once, after the last item.
+-- write would: if its condition holds, it takes the next global seq, stores the activity and keeps
+-- every index in step. The seq counter is read once and written once per call (the script is
+-- atomic, so that is the same as an INCR per item).
+--
+-- The call's events go to the stream as ONE entry, id <last seq>-0, field 'b': a JSON array of
+-- items in seq order (seqs of one call are consecutive; resuming after seq N is an XRANGE from
+-- N+1-0, whose first entry may start before N+1). Two kinds of item:
+--   full:  {"seq":N,"type":T,"at":AT,"activity":{...,"seq":N}[,"runner":R][,"prev":{...},"pseq":F]}
+--          the whole public activity; "prev" is the document this write replaced when updates
+--          ("plain" items) were written on it since (they refer to it by its seq F), so a reader
+--          that missed document F can still rebuild them from the stream.
+--   plain: {"seq":N,"id":ID,"d":F,"live":{"progress":..,"subtitle":..,"updatedAt":..,"leaseExpiresAt":..}}
+--          an activity.updated that changed only those four fields: the event's activity is the
+--          document written at seq F (the last full write) with "live" over it and seq N.
+-- The stream is trimmed to about MAXLEN events by seq (MINID), once per call.
 -- Returns one entry per item: its new seq, or 0 when its condition failed (nothing changed).
 --
--- The stored document is the public activity without seq (sent once, for both the hash and the
--- event); seq and runner are hash fields of their own.
+-- The hash: doc (public activity without seq, as of the last full write), dseq (that write's
+-- seq), live (the four live fields' JSON since then, '' when none), seq, state, runner, lex, parent.
 --
--- ARGV: 1 key prefix, 2 stream MAXLEN, then 11 per item:
---       id, expected seq ('' = must not exist), event type,
+-- ARGV: 1 key prefix, 2 stream MAXLEN, then items, each starting with its kind:
+--   'u' (plain update), 5 values: kind, id, expected seq, live JSON, leaseExpiresAt ('')
+--   'f' (full write), 12 values: kind, id, expected seq ('' = must not exist), event type,
 --       public activity JSON without seq and without its closing brace,
 --       state, runner ('' = remote), list key (padded createdAt:id), parentId (''),
 --       leaseExpiresAt (''), endedAt (''), event time.
---       List key and parentId never change: an update (expected seq given) may send them empty, and
---       the stored ones are used; only doc and seq (and state, runner when they moved) are rewritten.
-local p, maxlen = ARGV[1], ARGV[2]
+--       List key and parentId never change: an update may send them empty; the stored ones are used.
+local p, maxlen = ARGV[1], tonumber(ARGV[2])
 local events, seqKey = p .. 'events', p .. 'seq'
 local first = tonumber(redis.call('GET', seqKey)) or 0
 local last = first
-local results = {}
+local results, items = {}, {}
 
-local function apply(i)
-  local id, expect = ARGV[i], ARGV[i + 1]
+local function plain(i)
+  local id, expect, live, lease = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local key = p .. 'a:' .. id
-  local cur = redis.call('HMGET', key, 'seq', 'state', 'runner', 'lex')
+  local cur = redis.call('HMGET', key, 'seq', 'dseq')
+  if cur[1] ~= expect then return 0 end
+  last = last + 1
+  -- A hash written before documents had their own seq holds the document of its latest seq.
+  local dseq = cur[2]
+  if dseq then
+    redis.call('HSET', key, 'seq', last, 'live', live)
+  else
+    dseq = cur[1]
+    redis.call('HSET', key, 'seq', last, 'live', live, 'dseq', dseq)
+  end
+  if lease ~= '' then redis.call('ZADD', p .. 'lease', lease, id) end
+  -- Ids are the hub's UUIDs: nothing to escape.
+  items[#items + 1] = '{"seq":' .. last .. ',"id":"' .. id .. '","d":' .. dseq .. ',"live":' .. live .. '}'
+  return last
+end
+
+local function full(i)
+  local id, expect = ARGV[i + 1], ARGV[i + 2]
+  local key = p .. 'a:' .. id
+  local cur = redis.call('HMGET', key, 'seq', 'state', 'runner', 'lex', 'dseq')
   if expect == '' then
     if cur[1] then return 0 end
   elseif cur[1] ~= expect then
     return 0
   end
 
-  local doc, state, runner, lex, parent = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
-  local lease, ended = ARGV[i + 8], ARGV[i + 9]
+  local doc, state, runner, lex, parent = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
+  local lease, ended = ARGV[i + 9], ARGV[i + 10]
   last = last + 1
   local seq = last
 
+  local prev = ''
   if cur[1] then
     lex = cur[4]
     if cur[2] ~= state then
@@ -46,6 +77,9 @@ local function apply(i)
       redis.call('ZADD', p .. 'state:' .. state, 0, lex)
     end
     if cur[3] ~= '' then redis.call('SREM', p .. 'inproc:' .. cur[3], id) end
+    if cur[5] and cur[5] ~= cur[1] then
+      prev = ',"prev":' .. redis.call('HGET', key, 'doc') .. ',"pseq":' .. cur[5]
+    end
   else
     redis.call('ZADD', p .. 'all', 0, lex)
     if parent ~= '' then redis.call('ZADD', p .. 'parent:' .. parent, 0, lex) end
@@ -73,20 +107,31 @@ local function apply(i)
   if ended ~= '' then redis.call('ZADD', p .. 'ended', ended, id) end
 
   if not cur[1] then
-    redis.call('HSET', key, 'doc', doc .. '}', 'seq', seq, 'state', state, 'runner', runner, 'lex', lex, 'parent', parent)
+    redis.call('HSET', key, 'doc', doc .. '}', 'seq', seq, 'dseq', seq, 'live', '', 'state', state, 'runner', runner, 'lex', lex, 'parent', parent)
   elseif cur[2] == state and cur[3] == runner then
-    redis.call('HSET', key, 'doc', doc .. '}', 'seq', seq)
+    redis.call('HSET', key, 'doc', doc .. '}', 'seq', seq, 'dseq', seq, 'live', '')
   else
-    redis.call('HSET', key, 'doc', doc .. '}', 'seq', seq, 'state', state, 'runner', runner)
+    redis.call('HSET', key, 'doc', doc .. '}', 'seq', seq, 'dseq', seq, 'live', '', 'state', state, 'runner', runner)
   end
-  local event = '{"seq":' .. seq .. ',"type":"' .. ARGV[i + 2] .. '","at":' .. ARGV[i + 10] .. ',"activity":' .. doc .. ',"seq":' .. seq .. '}}'
-  redis.call('XADD', events, seq .. '-0', 'e', event)
+  local who = runner ~= '' and (',"runner":' .. cjson.encode(runner)) or ''
+  items[#items + 1] = '{"seq":' .. seq .. ',"type":"' .. ARGV[i + 3] .. '","at":' .. ARGV[i + 11]
+    .. ',"activity":' .. doc .. ',"seq":' .. seq .. '}' .. who .. prev .. '}'
   return seq
 end
 
-for i = 3, #ARGV, 11 do
-  results[#results + 1] = apply(i)
+local i = 3
+while i <= #ARGV do
+  if ARGV[i] == 'u' then
+    results[#results + 1] = plain(i)
+    i = i + 5
+  else
+    results[#results + 1] = full(i)
+    i = i + 12
+  end
 end
-if last ~= first then redis.call('SET', seqKey, last) end
-redis.call('XTRIM', events, 'MAXLEN', '~', maxlen)
+if last ~= first then
+  redis.call('SET', seqKey, last)
+  redis.call('XADD', events, last .. '-0', 'b', '[' .. table.concat(items, ',') .. ']')
+  redis.call('XTRIM', events, 'MINID', '~', math.max(0, last - maxlen + 1))
+end
 return results

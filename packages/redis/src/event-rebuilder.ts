@@ -1,0 +1,130 @@
+import type { Redis } from 'ioredis';
+import type { Activity, HubEvent } from '@activityd/protocol/types';
+import { toPublic, type Logger } from '@activityd/core';
+import { fetchVersions } from './fetch-activities.js';
+import type { Keys } from './keys.js';
+import type { RecentActivities } from './recent-activities.js';
+import { decodeEntries, isEvent, isPlain, type Entry, type PlainItem, type StreamItem } from './stream-items.js';
+
+/** A document a plain item can be built on; `runner` is `undefined` where the source does not say. */
+interface Source {
+  activity: Omit<Activity, 'seq'> & { seq?: number };
+  runner: string | null | undefined;
+}
+
+/** How many entries one look through the stream reads at a time. */
+const SCAN_PAGE = 200;
+
+const docKey = (id: string, docSeq: number) => `${id}@${docSeq}`;
+
+/**
+ * Turns stream items into DESIGN §11 events: a plain item (only the live fields) becomes the whole
+ * activity again, built on the document it names. Where that document comes from, first found wins:
+ * a full item in the same read, this node's copy, the activity's hash (when its document is still
+ * that one), the full item that wrote it (when the stream still holds it), or the `prev` of the
+ * first full write after the plain item (which the stream holds whenever it holds the plain item).
+ * Every node and every replay therefore builds the same event from the same item.
+ */
+export class EventRebuilder {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly recent: RecentActivities,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * The events of `items`, in order. With `keep`, this node's copies follow them (the live reader);
+   * a replay of older events leaves them alone. Synchronous unless a document has to be fetched.
+   */
+  events(items: StreamItem[], keep: boolean): HubEvent[] | Promise<HubEvent[]> {
+    const docs = documentsIn(items);
+    // Every source is taken now: while a fetch is awaited, this node's writes may replace its copies.
+    const missing: PlainItem[] = [];
+    for (const item of items) {
+      if (!isPlain(item)) continue;
+      const key = docKey(item.id, item.d);
+      if (docs.has(key)) continue;
+      const copy = this.recent.onDocument(item.id, item.d);
+      if (copy) docs.set(key, copy);
+      else missing.push(item);
+    }
+    if (missing.length === 0) return this.build(items, docs, keep);
+    return this.fetch(missing, docs).then(() => this.build(items, docs, keep));
+  }
+
+  private build(items: StreamItem[], docs: Map<string, Source>, keep: boolean): HubEvent[] {
+    const events: HubEvent[] = [];
+    for (const item of items) {
+      if (isEvent(item)) {
+        events.push(item.event);
+      } else if (isPlain(item)) {
+        const source = docs.get(docKey(item.id, item.d));
+        if (!source) {
+          // Only a Redis that lost data gets here: the item's document is nowhere.
+          this.logger.error({ seq: item.seq, id: item.id, docSeq: item.d }, 'no document to rebuild an event from; skipped');
+          continue;
+        }
+        const { live } = item;
+        const activity: Activity = {
+          ...source.activity, progress: live.progress, subtitle: live.subtitle, updatedAt: live.updatedAt,
+          leaseExpiresAt: live.leaseExpiresAt, seq: item.seq,
+        };
+        events.push({ seq: item.seq, type: 'activity.updated', at: live.updatedAt, activity });
+        if (keep && source.runner !== undefined) this.recent.keep({ activity, runner: source.runner, docSeq: item.d });
+      } else {
+        events.push({ seq: item.seq, type: item.type, at: item.at, activity: item.activity });
+        if (keep) this.recent.keep({ activity: item.activity, runner: item.runner ?? null, docSeq: item.seq });
+      }
+    }
+    return events;
+  }
+
+  /** Finds the documents of `missing` in the hashes, then in the stream; adds them to `docs`. */
+  private async fetch(missing: PlainItem[], docs: Map<string, Source>): Promise<void> {
+    const ids = [...new Set(missing.map((item) => item.id))];
+    for (const { activity, docSeq } of await fetchVersions(this.redis, this.keys, ids)) {
+      docs.set(docKey(activity.id, docSeq), { activity: toPublic(activity), runner: activity.runner });
+    }
+    for (const item of missing) {
+      if (!docs.has(docKey(item.id, item.d))) await this.fromStream(item, docs);
+    }
+  }
+
+  /** The full item that wrote the document, or else the `prev` of the next full write after `item`. */
+  private async fromStream(item: PlainItem, docs: Map<string, Source>): Promise<void> {
+    const key = docKey(item.id, item.d);
+    const writer = decodeEntries(await this.range(`${item.d}-0`, 1), item.d - 1)[0];
+    if (writer?.seq === item.d && !isPlain(writer)) {
+      // An entry of its own is an older writer's whole event, which does not name the runner.
+      if (!isEvent(writer)) docs.set(key, { activity: writer.activity, runner: writer.runner ?? null });
+      else if ('activity' in writer.event) docs.set(key, { activity: writer.event.activity, runner: undefined });
+      return;
+    }
+    for (let from = `${item.seq}-0`; ;) {
+      const entries = await this.range(from, SCAN_PAGE);
+      for (const next of decodeEntries(entries, item.seq)) {
+        if (isPlain(next) || isEvent(next) || next.activity.id !== item.id) continue;
+        if (next.pseq === item.d && next.prev) docs.set(key, { activity: next.prev, runner: undefined });
+        return;
+      }
+      if (entries.length < SCAN_PAGE) return;
+      from = `(${entries.at(-1)![0]}`;
+    }
+  }
+
+  private range(from: string, count: number): Promise<Entry[]> {
+    return this.redis.xrange(this.keys.events, from, '+', 'COUNT', count) as Promise<Entry[]>;
+  }
+}
+
+/** The documents the full items of `items` carry, by activity and seq. */
+function documentsIn(items: StreamItem[]): Map<string, Source> {
+  const docs = new Map<string, Source>();
+  for (const item of items) {
+    if (isPlain(item) || isEvent(item)) continue;
+    docs.set(docKey(item.activity.id, item.seq), { activity: item.activity, runner: item.runner ?? null });
+    if (item.prev && item.pseq !== undefined) docs.set(docKey(item.activity.id, item.pseq), { activity: item.prev, runner: undefined });
+  }
+  return docs;
+}

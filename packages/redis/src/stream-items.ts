@@ -1,0 +1,60 @@
+import type { Activity, ActivityEventType, HubEvent } from '@activityd/protocol/types';
+import type { LiveFields } from './activity-codec.js';
+
+/** A stream entry as ioredis returns it: its id and its field/value list. */
+export type Entry = [id: string, fields: string[]];
+
+/** A write that stored the whole activity (see `write-many.lua`). */
+export interface FullItem {
+  seq: number;
+  type: ActivityEventType;
+  at: number;
+  activity: Activity;
+  /** The node running it in-process; absent for remote work. */
+  runner?: string;
+  /** The document this write replaced, when plain items were built on it (at seq `pseq`). */
+  prev?: Omit<Activity, 'seq'>;
+  pseq?: number;
+}
+
+/** An `activity.updated` that changed only the live fields, built on the document written at `d`. */
+export interface PlainItem {
+  seq: number;
+  id: string;
+  d: number;
+  live: LiveFields;
+}
+
+/** A whole event in an entry of its own: change-feed events (and activity events of older writers). */
+export interface EventItem {
+  seq: number;
+  event: HubEvent;
+}
+
+export type StreamItem = FullItem | PlainItem | EventItem;
+
+export const isPlain = (item: StreamItem): item is PlainItem => 'live' in item;
+export const isEvent = (item: StreamItem): item is EventItem => 'event' in item;
+
+/**
+ * The items of `entries` with `seq > after`, in seq order. An entry is either one whole event
+ * (field `e`, id `<seq>-0`) or the items of one `write-many` call (field `b`, id `<last seq>-0`).
+ */
+export function decodeEntries(entries: readonly Entry[], after: number): StreamItem[] {
+  const items: StreamItem[] = [];
+  for (const [, fields] of entries) {
+    if (fields[0] === 'b') {
+      for (const item of JSON.parse(fields[1]!) as Array<FullItem | PlainItem>) if (item.seq > after) items.push(item);
+    } else {
+      const event = JSON.parse(fields[1]!) as HubEvent;
+      if (event.seq > after) items.push({ seq: event.seq, event });
+    }
+  }
+  return items;
+}
+
+/** The seq of an entry's first item, without parsing the rest of it. */
+export function firstSeq([id, fields]: Entry): number {
+  if (fields[0] === 'b') return Number(/^\[\{"seq":(\d+)/.exec(fields[1]!)?.[1] ?? id.slice(0, id.indexOf('-')));
+  return Number(id.slice(0, id.indexOf('-')));
+}
