@@ -63,9 +63,11 @@ describe.runIf(available)('two activityd nodes on one Redis', () => {
 
   it('a WebSocket subscriber moved from A to B mid-stream resumes by cursor with every event exactly once', async () => {
     // Node A runs the demo, which records change-feed entries: those pass a type filter unless feed is off.
-    const filters = { type: ['e2e.ws'], feed: false };
-    const onA = await openWs(endpoint(a), '/v1/ws', { token: TOKEN });
-    onA.send({ subscribe: { filters } });
+    // The filters go in the URL: the socket subscribes as it connects, and a `subscribe` message
+    // sent after that would only replace that first subscription, whose own `subscribed` reply (and
+    // whatever unfiltered event reached it meanwhile) would come first.
+    const filters = 'type=e2e.ws&feed=false';
+    const onA = await openWs(endpoint(a), `/v1/ws?${filters}`, { token: TOKEN });
     await onA.nth('subscribed');
     const { body: { id } } = await call(b, 'POST', '/v1/activities', { type: 'e2e.ws', title: 'moving subscriber' });
     for (let i = 1; i <= 5; i++) await call(i % 2 ? a : b, 'PATCH', `/v1/activities/${id}`, { progress: i * 10 });
@@ -74,8 +76,7 @@ describe.runIf(available)('two activityd nodes on one Redis', () => {
     onA.socket.close();
     // Written while the subscriber is between nodes.
     for (let i = 6; i <= 8; i++) await call(i % 2 ? a : b, 'PATCH', `/v1/activities/${id}`, { progress: i * 10 });
-    const onB = await openWs(endpoint(b), '/v1/ws', { token: TOKEN });
-    onB.send({ subscribe: { filters, since: cursor } });
+    const onB = await openWs(endpoint(b), `/v1/ws?${filters}&since=${cursor}`, { token: TOKEN });
     await onB.nth('subscribed');
     await call(a, 'PATCH', `/v1/activities/${id}`, { progress: 90 });
     await call(b, 'DELETE', `/v1/activities/${id}`);

@@ -1,4 +1,4 @@
-import { isActivityEvent, type ActivityEvent } from '@activityd/protocol';
+import { isActivityEvent, type ActivityEvent, type HubEvent } from '@activityd/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActivityHub, CancelledSignal, newActivity, SYSTEM, type HubOptions } from '@activityd/core';
 import { redisAvailable, redisFixture } from './redis-fixture.js';
@@ -53,6 +53,29 @@ describe.runIf(available)('hubs on one Redis', () => {
     const seqs = a!.events.map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
     expect(await b!.hub.get(one.id, SYSTEM)).toMatchObject({ state: 'completed', result: { ok: true } });
+  });
+
+  it('change-feed entries (one seq each) between write-many entries (a seq range each): every seq dispatched once, in order', async () => {
+    const { fixture, nodes: [a, b] } = await cluster(2);
+    const store = fixture.make();
+    const seen: HubEvent[] = [];
+    await store.open();
+    store.subscribe((e) => seen.push(e));
+    const change = (id: number) => ({ model: 'm', id, action: 'update', at: 1, owner: null, groups: [], writtenAt: Date.now() });
+    for (let k = 0; k < 10; k++) {
+      const { id } = await b!.hub.create({ type: 'upload' }, SYSTEM);
+      // One turn on A: several writes share a script call while change-feed scripts INCR the seq between.
+      await Promise.all([
+        ...[1, 2, 3].map((p) => a!.hub.update(id, { progress: p }, SYSTEM).catch(() => null)),
+        store.appendChanges([change(2 * k), change(2 * k + 1)]),
+        b!.hub.update(id, { progress: 9 }, SYSTEM).catch(() => null),
+      ]);
+      await a!.hub.cancel(id, SYSTEM);
+    }
+    const { last } = await store.logBounds();
+    await until(() => seen.at(-1)?.seq === last);
+    expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    for (const node of [a!, b!]) expect(node.events).toEqual(seen.filter(isActivityEvent));
   });
 
   it('updates from a node whose copy is stale (another node changed it meanwhile) keep every change', async () => {
