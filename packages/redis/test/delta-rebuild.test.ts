@@ -6,7 +6,7 @@ import { EventRebuilder } from '../src/event-rebuilder.js';
 import { Keys } from '../src/keys.js';
 import { RecentActivities } from '../src/recent-activities.js';
 import { decodeEntries, type Entry } from '../src/stream-items.js';
-import { REDIS_URL, redisAvailable, redisFixture } from './redis-fixture.js';
+import { REDIS_URL, redisAvailable, redisFixture, until } from './redis-fixture.js';
 
 // A progress update reaches the stream as a plain item (only the live fields): every node, and every
 // replay, must make the same whole event of it, wherever the document it was built on now lives.
@@ -18,15 +18,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 /** A hub on a fresh prefix recording the activity events it dispatches, and a raw connection. */
 async function node(options: { recentActivities?: number } = {}) {

@@ -1,7 +1,7 @@
 import { isActivityEvent, type ActivityEvent, type HubEvent } from '@activityd/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActivityHub, CancelledSignal, newActivity, SYSTEM, type HubOptions } from '@activityd/core';
-import { redisAvailable, redisFixture } from './redis-fixture.js';
+import { redisAvailable, redisFixture, sleep, until } from './redis-fixture.js';
 
 // Several hubs on one Redis prefix are several nodes: the rules that need more than one node —
 // cross-node events and cancel, exactly-once expiry, interrupting a dead node's work.
@@ -28,16 +28,6 @@ async function cluster(n: number, options: Partial<HubOptions> = {}) {
   return { fixture, nodes };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` every 20 ms until it holds, for at most `ms`. */
-async function until(check: () => boolean, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 describe.runIf(available)('hubs on one Redis', () => {
   it('every node sees every event, in one global seq order, whichever node wrote it', async () => {
