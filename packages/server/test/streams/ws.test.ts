@@ -64,6 +64,25 @@ describe('WebSocket /v1/ws', () => {
     expect(s.hub.streams.size).toBe(1);
   });
 
+  it('a `subscribe` sent while the connect-time subscription is still starting replaces it: replay, then live events', { timeout: 30_000 }, async () => {
+    const s = await startServer();
+    const u = await s.create({ type: 'upload' });
+    for (let i = 1; i <= 3; i++) await s.update(u.id, { progress: i });
+    for (let round = 0; round < 20; round++) {
+      const ws = await openWs(s, '/v1/ws?type=media.*');
+      ws.send({ subscribe: { filters: { type: ['upload'] }, since: u.seq } }); // before the first `subscribed`
+      await ws.nth('subscribed', 2);
+      await ws.until((c) => c.events.length >= 3, `the replay (round ${round})`);
+      await s.update(u.id, { progress: 10 + round });
+      await ws.until((c) => c.events.some((e) => e.activity.progress === 10 + round), `the live update (round ${round})`);
+      const seqs = ws.events.map((e) => e.seq);
+      expect(ws.events.every((e) => e.activity.id === u.id)).toBe(true);
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+      ws.socket.close();
+    }
+  });
+
   it('`unsubscribe` stops events and releases the subscription; the socket stays usable', async () => {
     const s = await startServer();
     const baseline = s.hub.listenerCount('event'); // the server's metrics
