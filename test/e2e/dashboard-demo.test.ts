@@ -72,7 +72,8 @@ describe.skipIf(!haveChromium)('the dashboard on the demo', () => {
     const first = await demo(['demo', '--data-dir', dataDir, '--port', port]);
     let second: ServeProcess | undefined;
     try {
-      const page = await openPage(browser!, `${first.url}/?token=${TOKEN}`);
+      // A reconnect that reaches the server while it is closing is answered 503 (the browser logs it).
+      const page = await openPage(browser!, `${first.url}/?token=${TOKEN}`, { allow: /status of 503/ });
       await waitFor('the live indicator', async () => (await connection(page)) === 'live');
       const running = await runningRows(page, 3);
 

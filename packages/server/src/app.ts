@@ -3,7 +3,7 @@ import type { ActivityHub } from '@activityd/core';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Authenticator } from './auth.js';
 import { useCors } from './cors.js';
-import { useCodedErrors, useCodedNotFound, sendError, toCodedError } from './errors.js';
+import { useCodedClosing, useCodedErrors, useCodedNotFound, sendError, toCodedError } from './errors.js';
 import { useDashboard } from './dashboard.js';
 import { useJsonBodies } from './json-body.js';
 import { useMetrics } from './metrics.js';
@@ -44,13 +44,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Our own coded 503 answers requests while closing (useCodedClosing), not Fastify's shape.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     // The router's own refusals (a malformed URL escape, a path parameter over its length limit)
     // come before any handler: without this they answer Fastify's shape, not ours.
     frameworkErrors: (error, _request, reply) => void sendError(reply, toCodedError(error)),
   });
   const routes = collectRoutes(app);
+  useCodedClosing(app);
   useCodedErrors(app);
   useCodedNotFound(app);
   useJsonBodies(app);

@@ -1,4 +1,4 @@
-import { ActivitydError, NotFoundError, ValidationError, BodyTooLargeError, type ErrorBody } from '@activityd/protocol/errors';
+import { ActivitydError, NotFoundError, ValidationError, BodyTooLargeError, UnavailableError, type ErrorBody } from '@activityd/protocol/errors';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Maps anything thrown in a route to a coded error; unexpected errors become a logged 500. */
@@ -38,4 +38,20 @@ export function useCodedErrors(app: FastifyInstance): void {
 /** Unknown routes are a coded 404. */
 export function useCodedNotFound(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => sendError(reply, new NotFoundError(`no route ${request.method} ${request.url.split('?')[0]}`)));
+}
+
+/**
+ * Once the server is closing, a request that still arrives on an open keep-alive connection (a
+ * dashboard reconnecting as its stream closes) is a coded 503 with `Retry-After` and
+ * `Connection: close`, in each surface's own error shape: the client retries against the next process.
+ * Registered first, so its `preClose` runs before the streams are closed.
+ */
+export function useCodedClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => void (closing = true));
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    reply.header('connection', 'close');
+    done(new UnavailableError('the server is shutting down; retry', { retryAfter: 1 }));
+  });
 }
