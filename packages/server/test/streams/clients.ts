@@ -2,7 +2,7 @@
 // clients over real sockets — an SSE reader over node:http (frames parsed by hand: `id:`, `event:`,
 // `data:`, `retry:`, comments) that can be paused, and a WebSocket client on `ws`. Every wait is
 // bounded; everything opened is closed after the test, clients before the server.
-import { ActivityHub, MemoryStore, SYSTEM, type ActivitySpec, type StreamLimits } from '@activityd/core';
+import { ActivityHub, MemoryStore, SYSTEM, type ActivitySpec, type ActivityStore, type StreamLimits } from '@activityd/core';
 import { buildServer } from '@activityd/server';
 import type { Activity, HubEvent } from '@activityd/protocol';
 import http from 'node:http';
@@ -29,9 +29,12 @@ export async function waitFor(check: () => boolean, label: string, ms = 5_000): 
 
 export const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** A started hub (MemoryStore) and its server listening on a free loopback port; closed after the test. */
-export async function startServer(options: { eventLogSize?: number; streamLimits?: Partial<StreamLimits> } = {}) {
-  const store = new MemoryStore({ eventLogSize: options.eventLogSize });
+/**
+ * A started hub (on a MemoryStore unless given `store`; stopping the hub closes it) and its server
+ * listening on a free loopback port; closed after the test.
+ */
+export async function startServer(options: { eventLogSize?: number; streamLimits?: Partial<StreamLimits>; store?: ActivityStore } = {}) {
+  const store = options.store ?? new MemoryStore({ eventLogSize: options.eventLogSize });
   const hub = new ActivityHub({ store, streamLimits: options.streamLimits });
   await hub.start();
   await hub.access.bootstrap(TOKEN);
