@@ -13,11 +13,12 @@ export const ROW_HEIGHT = 76;
 const OVERSCAN = 6;
 /**
  * At most this many more rows are put in the page per frame than the frame before. The first frame
- * with rows (1,000 activities starting at once, or a reload) pays for cold code, styles and fonts on
- * each new row; all of them in one frame made one task over 50 ms (issue 10). Spread over a few
- * frames, the rows in view fill in within ~50 ms.
+ * with rows (1,000 activities starting at once, or a reload) builds each new row from nothing: its
+ * elements, their styles and layout. All of them in one frame made one task over 50 ms (issue 10);
+ * 6 per frame still cost 15-20 ms of CPU in traces of bench/dashboard, 3 about half of that. The
+ * rows in view fill in within 4 frames, the newest on top from the first.
  */
-const NEW_ROWS_PER_FRAME = 6;
+const NEW_ROWS_PER_FRAME = 3;
 
 export interface ListProps {
   activities: LiveActivities;
