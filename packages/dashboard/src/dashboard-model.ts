@@ -1,14 +1,19 @@
 import { computed, signal } from '@preact/signals';
-import type { Activity } from '@activityd/client';
 import { ChangeFeed } from './change-feed.js';
 import { Connection } from './connection.js';
 import { dependOn } from './depend-on.js';
-import { DisplayOrder } from './display-order.js';
 import { filtersFrom, matches, selectedFrom, writeUrl, type Filters } from './filters.js';
 import { LiveActivities } from './live-activities.js';
 import { ownerName } from './owner-name.js';
 import { Presence } from './presence.js';
 import type { Session } from './session.js';
+
+/** Running first, newest first; then ended, most recently ended first. */
+function byDisplayOrder(a: { state: string; createdAt: number; endedAt: number | null }, b: typeof a): number {
+  const ar = a.state === 'running';
+  if (ar !== (b.state === 'running')) return ar ? -1 : 1;
+  return ar ? b.createdAt - a.createdAt : (b.endedAt ?? 0) - (a.endedAt ?? 0);
+}
 
 /**
  * Everything the signed-in page shows, as signals: the live activities, the feed, presence, the
@@ -23,26 +28,16 @@ export class DashboardModel {
   readonly selected = signal<string | null>(selectedFrom(location.search));
   readonly now = signal(Date.now());
   private clock: ReturnType<typeof setInterval> | undefined;
-  private readonly order = new DisplayOrder();
-  /** The filters {@link order} was last built for. */
-  private orderedFor: Filters | null = null;
 
-  /**
-   * The ids the list shows, in order (running newest first, then ended, latest first); recomputed only
-   * when the list's shape or the filters change, and then by moving only the activities that moved.
-   */
+  /** The ids the list shows, in order; sorted again only when the list's shape or the filters change. */
   readonly ids = computed(() => {
     dependOn(this.activities.shape);
     const filters = this.filters.value;
     const text = filters.q.trim().toLowerCase();
     if (text) dependOn(this.activities.version); // free text also matches subtitles, which change with progress
-    const moved = this.activities.takeMoved();
-    const keep = (activity: Activity) => matches(activity, filters, text);
-    if (moved === null || text || filters !== this.orderedFor) {
-      this.orderedFor = filters;
-      return this.order.rebuild(this.activities.byId.values(), keep);
-    }
-    return this.order.update(this.activities.byId, moved, keep);
+    const shown = [];
+    for (const tracked of this.activities.byId.values()) if (matches(tracked.activity, filters, text)) shown.push(tracked.activity);
+    return shown.sort(byDisplayOrder).map((a) => a.id);
   });
 
   /** The types present, for the filter bar; recomputed only when one appears or vanishes. */

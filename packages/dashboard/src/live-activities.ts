@@ -19,8 +19,6 @@ export interface Tracked {
   activity: Activity;
   estimator: ProgressEstimator;
   timeline: TimelineEntry[];
-  /** Counts up as the page first sees activities (ties in the list's order). */
-  arrival: number;
 }
 
 /** The newest steps kept per activity: enough for a detail panel, bounded for 10,000 activities. */
@@ -50,9 +48,6 @@ export class LiveActivities {
   readonly kindsVersion = signal(0);
   private changed = false;
   private reshaped = false;
-  /** Activities whose place in the list may have moved since {@link takeMoved}; `null`: all of them. */
-  private moved: Set<string> | null = new Set();
-  private arrivals = 0;
   private oldestUnshownAt: number | null = null;
   private readonly gate = new FrameGate(() => this.flush());
   /** Slices of snapshots and listings not taken yet, oldest first. */
@@ -68,7 +63,6 @@ export class LiveActivities {
     const keep = new Set(reset.activities.map((a) => a.id));
     for (const id of this.byId.keys()) if (!keep.has(id)) this.drop(id);
     this.reshaped = true;
-    this.moved = null;
     this.inSlices(reset.activities, (activity) => this.upsert(activity, 'snapshot', activity.updatedAt, true));
   }
 
@@ -112,17 +106,6 @@ export class LiveActivities {
     this.gate.request();
   }
 
-  /**
-   * The activities that appeared, left, or changed what orders or filters them (state, times, type,
-   * owner) since the last call, or `null` when all may have (a reset): what the list's order must
-   * move ({@link DisplayOrder}). One reader only: the call forgets what it returns.
-   */
-  takeMoved(): ReadonlySet<string> | null {
-    const moved = this.moved;
-    this.moved = new Set();
-    return moved;
-  }
-
   /** Running activities, for checking after a reconnect that none is shown running by mistake. */
   runningIds(): string[] {
     return [...this.byId.values()].filter((t) => t.activity.state === 'running').map((t) => t.activity.id);
@@ -133,11 +116,7 @@ export class LiveActivities {
     const known = this.byId.get(activity.id);
     const endsIt = known?.activity.state === 'running' && activity.state !== 'running';
     if (known && activity.seq <= known.activity.seq && !(authoritative && endsIt)) return false;
-    const tracked = known ?? { activity, estimator: new ProgressEstimator(), timeline: [], arrival: this.arrivals++ };
-    if (!known || movesIt(known.activity, activity)) {
-      this.reshaped = true;
-      this.moved?.add(activity.id);
-    }
+    const tracked = known ?? { activity, estimator: new ProgressEstimator(), timeline: [] };
     if (known && (known.activity.type !== activity.type || known.activity.owner !== activity.owner)) {
       this.kinds.remove(known.activity); // neither changes on the API; counted right if one ever did
       this.kinds.add(activity);
@@ -150,6 +129,7 @@ export class LiveActivities {
       this.byId.set(activity.id, tracked);
       this.kinds.add(activity);
     }
+    if (!known || endsIt) this.reshaped = true;
     return true;
   }
 
@@ -158,7 +138,6 @@ export class LiveActivities {
     if (known) {
       this.byId.delete(id);
       this.kinds.remove(known.activity);
-      this.moved?.add(id);
     }
     return known !== undefined;
   }
@@ -183,10 +162,4 @@ export class LiveActivities {
       if (this.kinds.takeChanged()) this.kindsVersion.value++;
     });
   }
-}
-
-/** Does the change from `before` to `after` touch what sorts or filters it (other than free text)? */
-function movesIt(before: Activity, after: Activity): boolean {
-  return before.state !== after.state || before.createdAt !== after.createdAt || before.endedAt !== after.endedAt
-    || before.type !== after.type || before.owner !== after.owner;
 }
