@@ -57,9 +57,9 @@ export async function shown(page: Page, id: string): Promise<{ state: string; pr
   };
 }
 
-/** The ids of every row in the page, in order. */
+/** The ids of every row a person can see in the page, in order (not the rows parked while the view turns over). */
 export function shownIds(page: Page): Promise<string[]> {
-  return page.locator('li.row').evaluateAll((items) => items.map((item) => item.getAttribute('data-id') ?? ''));
+  return page.locator('li.row:not(.row-parked)').evaluateAll((items) => items.map((item) => item.getAttribute('data-id') ?? ''));
 }
 
 /** The connection indicator's state. */

@@ -215,6 +215,72 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await expect.poll(count).toBe('50 of 300');
   });
 
+  it('while hundreds of activities start at once, every row a person sees shows its own activity at its place; afterwards all rows do, and the next new one is on top within a second', { timeout: 60_000 }, async () => {
+    const server = await serve();
+    const api = clientOf(server.url);
+    const page = await openPage(browser!, `${server.url}/?token=${TOKEN}`);
+    await waitFor('the live indicator', async () => (await connection(page)) === 'live');
+    const created = new Map<string, { title: string; createdAt: number }>();
+    const create = async (title: string) => {
+      const activity = await api.create({ type: 'upload', title });
+      created.set(activity.id, { title, createdAt: activity.createdAt });
+      return activity;
+    };
+    // A full page first (rows beyond the view too), so the burst shifts rows that are already there.
+    for (let i = 0; i < 20; i++) await create(`Before ${i}`);
+    await waitFor('a full page of rows', async () => (await shownIds(page)).length >= 16);
+
+    // Each frame, what the previous one left on screen: the rows a person can see.
+    await page.evaluate(() => {
+      const frames: Array<Array<{ id: string; position: number; top: number; title: string }>> = [];
+      const view = document.querySelector('.scroller')!.getBoundingClientRect();
+      const seen = { frames, parked: 0 };
+      (window as unknown as { seen: typeof seen }).seen = seen;
+      const record = () => {
+        seen.parked += document.querySelectorAll('li.row-parked').length;
+        frames.push([...document.querySelectorAll<HTMLElement>('li.row')].filter((li) => {
+          const box = li.getBoundingClientRect();
+          return getComputedStyle(li).visibility === 'visible' && box.bottom > view.top && box.top < view.bottom;
+        }).map((li) => ({
+          id: li.dataset.id ?? '', position: Number(li.getAttribute('aria-posinset')),
+          top: new DOMMatrix(li.style.transform).m42, title: li.querySelector('.row-title')!.textContent ?? '',
+        })));
+        if (frames.length < 2_000) requestAnimationFrame(record);
+      };
+      requestAnimationFrame(record);
+    });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => create(`Burst ${i}`)));
+    const latest = await create('The latest');
+    await page.waitForFunction((id) => document.querySelector(`li.row[data-id="${id}"]`)?.getAttribute('aria-posinset') === '1', latest.id, { timeout: 1_000 });
+    await expect.poll(() => page.locator('.filters .count').textContent(), { timeout: 5_000 }).toBe('321 activities');
+    await waitFor('no row parked', async () => (await page.locator('li.row.row-parked').count()) === 0);
+    type Seen = { frames: Array<Array<{ id: string; position: number; top: number; title: string }>>; parked: number };
+    const { frames, parked } = await page.evaluate(() => (window as unknown as { seen: Seen }).seen);
+    expect(parked, 'rows beyond the view parked during the burst (what this test watches)').toBeGreaterThan(0);
+
+    /** Rows in the order of their places: each its own activity's title, at its place's height, newest first. */
+    const inOrder = (rows: Array<{ id: string; position: number; top: number; title: string }>) => {
+      const sorted = [...rows].sort((a, b) => a.position - b.position);
+      for (const [i, row] of sorted.entries()) {
+        expect(row.title).toBe(created.get(row.id)?.title);
+        expect(row.top).toBe((row.position - 1) * 76);
+        if (i > 0) {
+          expect(row.position).toBeGreaterThan(sorted[i - 1]!.position);
+          expect(created.get(row.id)!.createdAt).toBeLessThanOrEqual(created.get(sorted[i - 1]!.id)!.createdAt);
+        }
+      }
+    };
+    expect(frames.length).toBeGreaterThan(5);
+    for (const rows of frames) inOrder(rows);
+    const all = await page.locator('li.row').evaluateAll((items) => items.map((li) => ({
+      id: (li as HTMLElement).dataset.id ?? '', position: Number(li.getAttribute('aria-posinset')),
+      top: new DOMMatrix((li as HTMLElement).style.transform).m42, title: li.querySelector('.row-title')!.textContent ?? '',
+    })));
+    expect(all.length).toBeGreaterThanOrEqual(16); // the rows beyond the view are back
+    inOrder(all);
+    expect(all.map((row) => row.position).sort((a, b) => a - b)).toEqual(all.map((_, i) => i + 1));
+  });
+
   it('a bar glides to a new value only when its updates come a second or more apart', { timeout: 30_000 }, async () => {
     const activity = await api.create({ type: 'upload', title: `Glide ${Date.now()}`, progress: 1 });
     const page = await openPage(browser!, `${server.url}/?q=${encodeURIComponent(activity.title)}&token=${TOKEN}`);

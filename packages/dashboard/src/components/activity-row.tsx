@@ -14,6 +14,11 @@ export interface RowProps {
   names: ReadonlyMap<number, string>;
   selected: boolean;
   onSelect: (id: string) => void;
+  /**
+   * Beyond the view while the rows in view turn over ({@link ActivityList}): the row stays as it was
+   * drawn last, hidden, without its id, and is not drawn again until it is unparked.
+   */
+  parked?: boolean;
 }
 
 /**
@@ -22,30 +27,38 @@ export interface RowProps {
  * one changes a few times a second, so most rows in view are as they were.
  */
 export class ActivityRow extends Component<RowProps> {
-  /** The activity (an object replaced on every change) this row drew last. */
-  private drawn: Activity | null = null;
+  /** What this row drew last (the activity is an object replaced on every change), unless parked. */
+  private drawn: { props: RowProps; activity: Activity } | null = null;
+  private isParked = false;
 
   override shouldComponentUpdate(next: RowProps): boolean {
-    const p = this.props;
-    return next.tracked.activity !== this.drawn || next.top !== p.top || next.position !== p.position || next.total !== p.total
+    if (next.parked && this.drawn) return !this.isParked;
+    if (this.isParked || !this.drawn) return true;
+    const p = this.drawn.props;
+    return next.tracked.activity !== this.drawn.activity || next.top !== p.top || next.position !== p.position || next.total !== p.total
       || next.now !== p.now || next.names !== p.names || next.selected !== p.selected;
   }
 
   override render() {
-    this.drawn = this.props.tracked.activity;
+    this.isParked = this.props.parked === true && this.drawn !== null;
+    if (this.isParked) {
+      const { props, activity } = this.drawn!;
+      return <Row {...props} tracked={{ ...props.tracked, activity }} parked />; // exactly as drawn: only hidden
+    }
+    this.drawn = { props: this.props, activity: this.props.tracked.activity };
     return <Row {...this.props} />;
   }
 }
 
-function Row({ tracked, top, position, total, now, names, selected, onSelect }: RowProps) {
+function Row({ tracked, top, position, total, now, names, selected, onSelect, parked }: RowProps) {
   const a = tracked.activity;
   const running = a.state === 'running';
   const estimate = running ? tracked.estimator.estimate() : null;
   const age = formatAge(now - (running ? a.createdAt : (a.endedAt ?? a.updatedAt)));
   const percent = a.progress === null ? (running ? '…' : '') : `${Math.round(a.progress)} %`;
   return (
-    <li class={`row${selected ? ' row-selected' : ''}`} style={{ transform: `translateY(${top}px)` }}
-      aria-setsize={total} aria-posinset={position} data-id={a.id} data-state={a.state}>
+    <li class={`row${selected ? ' row-selected' : ''}${parked ? ' row-parked' : ''}`} style={{ transform: `translateY(${top}px)` }}
+      aria-setsize={total} aria-posinset={position} data-id={parked ? undefined : a.id} data-state={a.state}>
       <div class="row-head">
         <button type="button" class="row-title" onClick={() => onSelect(a.id)} aria-expanded={selected} aria-controls="detail">{a.title}</button>
         <span class={`state state-${a.state}`}>{a.state}</span>
