@@ -40,6 +40,13 @@ export class DashboardModel {
     return shown.sort(byDisplayOrder).map((a) => a.id);
   });
 
+  /** Whether the selected activity is here (the detail panel opens and closes with it); moves only when that does. */
+  readonly hasSelected = computed(() => {
+    const id = this.selected.value;
+    dependOn(this.activities.shape);
+    return id !== null && this.activities.byId.has(id);
+  });
+
   /** The types present, for the filter bar; recomputed only when one appears or vanishes. */
   readonly types = computed(() => {
     dependOn(this.activities.kindsVersion);

@@ -10,8 +10,8 @@ import { FeedPanel, PresencePanel } from './side-panels.js';
 
 /**
  * The signed-in page: header, filters, the live list, the selected activity, feed and presence. It
- * renders when the filters, selection, names, connection or the one-second clock change, or when an
- * activity appears or leaves; what moves with every event (the rows, the count, the detail panel)
+ * renders when the filters, selection, names, connection or the one-second clock change, or when the
+ * selected activity appears or leaves; what moves with every event (the rows, the count, the detail panel)
  * renders in components of its own, so a frame of progress does not diff the header, filters and side panels.
  */
 export function Dashboard({ model, onSignOut }: { model: DashboardModel; onSignOut: () => void }) {
@@ -23,8 +23,7 @@ export function Dashboard({ model, onSignOut }: { model: DashboardModel; onSignO
   const now = model.now.value;
   const names = model.presence.names.value;
   const selectedId = model.selected.value;
-  dependOn(model.activities.shape); // the detail panel opens and closes with its activity
-  const hasSelected = selectedId !== null && model.activities.byId.has(selectedId);
+  const hasSelected = model.hasSelected.value;
   return (
     <div class={`layout${hasSelected ? ' with-detail' : ''}`}>
       <header class="top">
@@ -40,7 +39,7 @@ export function Dashboard({ model, onSignOut }: { model: DashboardModel; onSignO
         <ActivityList activities={model.activities} ids={model.ids} now={now} names={names} selected={selectedId}
           onSelect={(id) => model.select(id === model.selected.value ? null : id)} />
       </main>
-      {hasSelected && <SelectedDetail model={model} id={selectedId} client={client} now={now} names={names} />}
+      {hasSelected && selectedId !== null && <SelectedDetail model={model} id={selectedId} client={client} now={now} names={names} />}
       <div class="side">
         <FeedPanel models={model.feed.modelChanges.value} index={model.feed.modelChangesES.value} now={now} />
         <PresencePanel seen={model.presence.seen.value} now={now} />
