@@ -15,7 +15,7 @@ import { Keys, listMember } from './keys.js';
 import { RedisNodeLiveness } from './node-liveness.js';
 import { RedisAccessStore } from './redis-access-store.js';
 import { RecentActivities } from './recent-activities.js';
-import { defineScripts, type ScriptCall, type ScriptName } from './scripts.js';
+import { defineScripts, scriptCommand, type ScriptCall, type ScriptName } from './scripts.js';
 import { decodeEntries, firstSeq, type Entry } from './stream-items.js';
 import { guarded } from './unavailable.js';
 import { WriteBatch } from './write-batch.js';
@@ -76,7 +76,11 @@ export class RedisStore implements ActivityStore {
     this.keys = new Keys(options.keyPrefix ?? 'activityd:');
     this.eventLogSize = options.eventLogSize ?? 10_000;
     // Requests in flight at once share round trips: their commands of one turn go out as one write.
-    this.redis = connect({ url, commandTimeoutMs, logger: this.logger, name: 'activityd', autoPipelining: true });
+    this.redis = connect({
+      url, commandTimeoutMs, logger: this.logger, name: 'activityd', autoPipelining: true,
+      // A write batch is already one turn's writes: auto-pipelining would hold it for one more turn.
+      notPipelined: [scriptCommand('write-many')],
+    });
     // The blocking read holds its connection for seconds: it gets its own, with no command timeout.
     const readerConnection = connect({ url, commandTimeoutMs: undefined, logger: this.logger, name: 'activityd-events' });
     this.recent = new RecentActivities(options.recentActivities ?? 10_000);
