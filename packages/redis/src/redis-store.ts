@@ -138,7 +138,11 @@ export class RedisStore implements ActivityStore {
     const activity = toPublic(a);
     activity.seq = seq;
     this.recent.keep({ activity, runner: a.runner, docSeq });
-    return { seq, type: 'activity.updated', at: a.updatedAt, activity };
+    const event: ActivityEvent = { seq, type: 'activity.updated', at: a.updatedAt, activity };
+    // This node's reader dispatches this very object when the entry comes round, rather than
+    // parsing and rebuilding what it just wrote (the same event, as every other node builds it).
+    this.reader.remember(event);
+    return event;
   }
 
   private async writeFull(change: ActivityWrite): Promise<ActivityEvent | null> {
