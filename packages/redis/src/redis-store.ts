@@ -79,7 +79,9 @@ export class RedisStore implements ActivityStore {
     this.redis = connect({
       url, commandTimeoutMs, logger: this.logger, name: 'activityd', autoPipelining: true,
       // A write batch is already one turn's writes: auto-pipelining would hold it for one more turn.
-      notPipelined: [scriptCommand('write-many')],
+      // The access version's GET is sent once per turn already (`RedisAccessStore.version`); in
+      // an auto-pipeline it would also wait for the previous pipeline's replies.
+      notPipelined: [scriptCommand('write-many'), 'get'],
     });
     // The blocking read holds its connection for seconds: it gets its own, with no command timeout.
     const readerConnection = connect({ url, commandTimeoutMs: undefined, logger: this.logger, name: 'activityd-events' });
