@@ -8,7 +8,9 @@
 //
 //   npm run bench:redis                    # builds, then runs this with the defaults
 //   node bench/redis-progress.js [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256]
-//        [--redis redis://HOST:PORT] [--cpu-prof DIR] [--json]
+//        [--redis redis://HOST:PORT] [--cpu-prof DIR] [--sides library,http] [--commandstats] [--json]
+//   --sides picks activityd's sides (library: hub on RedisStore and on SQLite; http: the servers); BullMQ always runs
+//   --commandstats prints Redis's INFO commandstats per update for each side's measured window
 //   --cpu-prof DIR profiles each activityd server child (summarise with bench/lib/http-progress-profile.js)
 //
 // Redis: its own redis-server on a random port (no persistence) unless --redis names one, so INFO
@@ -45,12 +47,13 @@ const { values: flags } = parseArgs({
     redis: { type: 'string' },
     'cpu-prof': { type: 'string' },
     sides: { type: 'string', default: 'library,http' },
+    commandstats: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (flags.help) {
-  console.log('usage: node bench/redis-progress.js [--sides library,http] [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256] [--redis URL] [--json]');
+  console.log('usage: node bench/redis-progress.js [--sides library,http] [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256] [--redis URL] [--commandstats] [--json]');
   process.exit(0);
 }
 const config = {
@@ -97,6 +100,7 @@ async function measure(side, redis, { server, acked, delivered, latencies, phase
   const redis0 = await redisCpuSeconds(redis);
   const server0 = server ? (await server.sample()).cpuMicros : 0;
   const acked0 = acked();
+  if (flags.commandstats) await redis.config('RESETSTAT');
   latencies.measuring = true;
   const t0 = performance.now();
   await phase(config.durationMs);
@@ -106,6 +110,7 @@ async function measure(side, redis, { server, acked, delivered, latencies, phase
   const cpu = process.cpuUsage(cpu0);
   const redisCpu = (await redisCpuSeconds(redis)) - redis0;
   const serverCpu = server ? ((await server.sample()).cpuMicros - server0) / 1e6 : 0;
+  const commands = flags.commandstats ? commandsPerUpdate(await redis.info('commandstats'), updates) : undefined;
   const [p50, p99] = latencies.percentiles(50, 99);
   return {
     side, updatesPerSec: updates / seconds, p50Ms: p50, p99Ms: p99,
@@ -113,6 +118,7 @@ async function measure(side, redis, { server, acked, delivered, latencies, phase
     serverMicrosPerUpdate: server ? (serverCpu * 1e6) / updates : null,
     redisMicrosPerUpdate: (redisCpu * 1e6) / updates,
     redisCpuShare: redisCpu / seconds,
+    commands,
     check: async () => {
       for (let still = 0, last = -1; delivered() < acked() && still < 40; ) {
         await sleep(50);
@@ -122,6 +128,15 @@ async function measure(side, redis, { server, acked, delivered, latencies, phase
       return { acked: acked(), delivered: delivered() };
     },
   };
+}
+
+/** `INFO commandstats` as calls and µs of Redis per update, top-level commands and those scripts ran alike. */
+function commandsPerUpdate(info, updates) {
+  const out = {};
+  for (const [, name, calls, usec] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    out[name] = { calls: Number(calls) / updates, micros: Number(usec) / updates };
+  }
+  return out;
 }
 
 /** BullMQ: `concurrency` jobs, each calling updateProgress back to back; QueueEvents in this process. */
@@ -392,8 +407,8 @@ try {
     `${config.concurrency} updates in flight, warm-up ${config.warmupMs / 1000} s, measured ${config.durationMs / 1000} s`);
   const sides = flags.sides.split(',');
   const bull = await runBullmq(url, redis);
-  const direct = await runLibrary('redis', url, redis);
-  const libraryEmbedded = await runLibrary('sqlite', url, redis);
+  const direct = sides.includes('library') ? await runLibrary('redis', url, redis) : null;
+  const libraryEmbedded = sides.includes('library') ? await runLibrary('sqlite', url, redis) : null;
   const ours = sides.includes('http') ? await runActivityd('redis', url, redis) : null;
   const embedded = sides.includes('http') ? await runActivityd('sqlite', url, redis) : null;
   const results = [bull, direct, libraryEmbedded, ours, embedded].filter(Boolean);
@@ -416,16 +431,28 @@ try {
     return { throughput, p99 };
   };
   const ceilingOf = (x) => 1e6 / x.redisMicrosPerUpdate;
+  if (flags.commandstats) {
+    log('');
+    log('  Redis commands per update (calls, µs), INFO commandstats over the measured window:');
+    for (const r of results.filter((x) => x.commands)) {
+      const shown = Object.entries(r.commands).filter(([name]) => !['info', 'config'].includes(name)).sort((a, b) => b[1].micros - a[1].micros);
+      log(`  ${r.side.padEnd(34)}${shown.map(([name, c]) => `${name} ${fmt(c.calls, 3)} / ${fmt(c.micros, 2)}`).join(', ')}`);
+    }
+  }
   log('');
-  const library = verdict('activityd library, Redis (like for like)', direct);
-  log(`  CPU per update, all processes but Redis: BullMQ ${fmt(bull.clientMicrosPerUpdate)} µs, activityd library ` +
-    `${fmt(direct.clientMicrosPerUpdate + direct.serverMicrosPerUpdate)} µs (writer ${fmt(direct.clientMicrosPerUpdate)} + subscriber node ${fmt(direct.serverMicrosPerUpdate)})`);
-  log(`  Redis CPU per update: activityd library ${fmt(direct.redisMicrosPerUpdate, 1)} µs, BullMQ ${fmt(bull.redisMicrosPerUpdate, 1)} µs; ` +
-    `one Redis core caps a cluster at about ${fmt(ceilingOf(direct))} library updates/s`);
-  // The writing node in Redis mode also reads back every event (its writes resolve once it has):
-  // against the embedded node, which writes and dispatches to its own in-process listener.
-  const libraryRatio = direct.clientMicrosPerUpdate / libraryEmbedded.clientMicrosPerUpdate;
-  log(`  writing node's CPU per update, library, Redis / embedded SQLite: ${fmt(libraryRatio, 2)} × (target ≤ 1.3: ${libraryRatio <= 1.3 ? 'met' : 'ABOVE'})`);
+  let library = null;
+  let libraryRatio = null;
+  if (direct && libraryEmbedded) {
+    library = verdict('activityd library, Redis (like for like)', direct);
+    log(`  CPU per update, all processes but Redis: BullMQ ${fmt(bull.clientMicrosPerUpdate)} µs, activityd library ` +
+      `${fmt(direct.clientMicrosPerUpdate + direct.serverMicrosPerUpdate)} µs (writer ${fmt(direct.clientMicrosPerUpdate)} + subscriber node ${fmt(direct.serverMicrosPerUpdate)})`);
+    log(`  Redis CPU per update: activityd library ${fmt(direct.redisMicrosPerUpdate, 1)} µs, BullMQ ${fmt(bull.redisMicrosPerUpdate, 1)} µs; ` +
+      `one Redis core caps a cluster at about ${fmt(ceilingOf(direct))} library updates/s`);
+    // The writing node in Redis mode also reads back every event (its writes resolve once it has):
+    // against the embedded node, which writes and dispatches to its own in-process listener.
+    libraryRatio = direct.clientMicrosPerUpdate / libraryEmbedded.clientMicrosPerUpdate;
+    log(`  writing node's CPU per update, library, Redis / embedded SQLite: ${fmt(libraryRatio, 2)} × (target ≤ 1.3: ${libraryRatio <= 1.3 ? 'met' : 'ABOVE'})`);
+  }
   let http = null;
   let serverRatio = null;
   if (ours && embedded) {
@@ -436,7 +463,7 @@ try {
     log(`  Redis CPU per HTTP update: ${fmt(ours.redisMicrosPerUpdate, 1)} µs: one Redis core caps a cluster at about ${fmt(ceilingOf(ours))} updates/s, ` +
       `reached with about ${fmt((ceilingOf(ours) * ours.serverMicrosPerUpdate) / 1e6, 1)} node cores at this server cost per update`);
   }
-  const ceiling = { library: ceilingOf(direct), http: ours ? ceilingOf(ours) : null };
+  const ceiling = { library: direct ? ceilingOf(direct) : null, http: ours ? ceilingOf(ours) : null };
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
   log(`  load average at the end: ${load}`);
   if (flags.json) console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, bullmq: bullmqVersion, config, load, results, library, libraryRatio, http, serverRatio, ceiling }, null, 2));

@@ -17,11 +17,30 @@ type WithWireJson = object & { [WIRE_JSON]?: string };
 
 /** `JSON.stringify(value)`, cached per object. Objects sent on the wire are never changed afterwards. */
 export function wireJson(value: object): string {
-  const text = (value as WithWireJson)[WIRE_JSON] ?? frozenTexts.get(value);
+  const text = known(value);
   if (text !== undefined) return text;
-  const made = JSON.stringify(value);
+  const made = eventAroundKnownActivity(value) ?? JSON.stringify(value);
   rememberWireJson(value, made);
   return made;
+}
+
+function known(value: object): string | undefined {
+  return (value as WithWireJson)[WIRE_JSON] ?? frozenTexts.get(value);
+}
+
+/**
+ * An activity event `{seq, type, at, activity}` whose activity was already sent (a reply to the
+ * write that made it, before the event reached a stream): its text around the activity's, which
+ * `JSON.stringify` would serialise a second time. Anything else shaped otherwise: `undefined`.
+ */
+function eventAroundKnownActivity(value: object): string | undefined {
+  const { seq, type, at, activity } = value as { seq?: unknown; type?: unknown; at?: unknown; activity?: unknown };
+  if (typeof activity !== 'object' || activity === null || typeof seq !== 'number' || typeof type !== 'string' || typeof at !== 'number') return undefined;
+  const doc = known(activity);
+  if (doc === undefined) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length !== 4 || keys[0] !== 'seq' || keys[1] !== 'type' || keys[2] !== 'at' || keys[3] !== 'activity') return undefined;
+  return `{"seq":${JSON.stringify(seq)},"type":${JSON.stringify(type)},"at":${JSON.stringify(at)},"activity":${doc}}`;
 }
 
 /** Records `text` (which must equal `JSON.stringify(value)`) as the JSON of `value`. */

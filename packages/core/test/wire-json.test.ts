@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { rememberWireJson, wireJson } from '../src/index.js';
 
 // The cached text lives on the object itself (a non-enumerable symbol property): it must never
@@ -32,5 +32,21 @@ describe('wireJson', () => {
     expect(wireJson(frozen)).toBe('{"id":"f"}');
     rememberWireJson(frozen, '{"id":"f"}');
     expect(wireJson(frozen)).toBe('{"id":"f"}');
+  });
+
+  it('builds an event around its activity\'s known text instead of serialising the activity again', () => {
+    const activity = { id: 'a', progress: 5, context: { n: [1, 'x'] } };
+    expect(wireJson(activity)).toBe(JSON.stringify(activity));
+    const event = { seq: 7, type: 'activity.updated', at: 1_700_000_000_000, activity };
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const text = wireJson(event);
+    expect(stringify.mock.calls.some(([value]) => value === activity || value === event)).toBe(false);
+    stringify.mockRestore();
+    expect(text).toBe(JSON.stringify(event));
+    // Another shape (an extra key, another order) is serialised whole.
+    const extra = { seq: 8, type: 'activity.updated', at: 1, activity, more: true };
+    expect(wireJson(extra)).toBe(JSON.stringify(extra));
+    const reordered = { type: 'activity.updated', seq: 9, at: 1, activity };
+    expect(wireJson(reordered)).toBe(JSON.stringify(reordered));
   });
 });

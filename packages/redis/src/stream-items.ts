@@ -53,6 +53,11 @@ export function decodeEntries(entries: readonly Entry[], after: number): StreamI
   return items;
 }
 
+/** The seq of an entry's last item: its id's first part. */
+export function entrySeq([id]: Entry): number {
+  return Number(id.slice(0, id.indexOf('-')));
+}
+
 /** The seq of an entry's first item, without parsing the rest of it. */
 export function firstSeq([id, fields]: Entry): number {
   if (fields[0] === 'b') return Number(/^\[\{"seq":(\d+)/.exec(fields[1]!)?.[1] ?? id.slice(0, id.indexOf('-')));

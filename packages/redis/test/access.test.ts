@@ -98,6 +98,23 @@ describe.runIf(available)('RedisAccessStore across nodes', () => {
     expect(await a!.authenticate({ token })).not.toBe(first); // built again, not served from the cache
   });
 
+  it('shares one version read among the requests of one turn, sent after all of them: a change made before a request is still seen', async () => {
+    const { stores: [storeA, storeB] } = await nodes(2);
+    const get = vi.spyOn(storeA!['redis'], 'get');
+    const before = await storeA!.access.version();
+    get.mockClear();
+    // Three requests in one turn: one GET, sent at the end of the turn.
+    const reads = [storeA!.access.version(), storeA!.access.version(), storeA!.access.version()];
+    expect(get).not.toHaveBeenCalled();
+    expect(new Set(reads).size).toBe(1);
+    expect(await Promise.all(reads)).toEqual([before, before, before]);
+    expect(get).toHaveBeenCalledTimes(1);
+    // A change on another node, then a request on A in a later turn: its own read sees it.
+    await storeB!.access.createGroup({ id: 'shared-read', name: 'shared-read', parentId: 'root', createdAt: T0 });
+    expect(await storeA!.access.version()).toBeGreaterThan(before);
+    get.mockRestore();
+  });
+
   it('moves the access version with every change of users, groups, tokens and keys, not with presence or signatures', async () => {
     const { stores: [s] } = await nodes(1);
     const access = s!.access;

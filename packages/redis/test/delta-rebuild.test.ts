@@ -62,13 +62,18 @@ describe.runIf(available)('plain stream items become whole events', () => {
   it('a node that keeps no copies rebuilds every event from the hash, equal to the writer\'s', async () => {
     const { fixture, hub, events } = await node();
     const other = await otherNode(fixture, { recentActivities: 0 });
+    const withCopies = await otherNode(fixture);
     const a = await hub.create({ type: 'upload' }, SYSTEM);
     for (let i = 1; i <= 5; i++) await hub.update(a.id, { progress: i * 10, subtitle: i % 2 ? `part ${i}` : undefined }, SYSTEM);
     await hub.update(a.id, { title: 'renamed' }, SYSTEM);
     await hub.update(a.id, { progress: 70 }, SYSTEM);
     await hub.complete(a.id, { ok: true }, SYSTEM);
-    await until(() => other.events.length === 9 && events.length === 9);
+    await until(() => other.events.length === 9 && events.length === 9 && withCopies.events.length === 9);
     expect(other.events).toEqual(events);
+    // The same text too, key order included, whether rebuilt from the hash or from a copy.
+    const texts = events.map((e) => JSON.stringify(e));
+    expect(other.events.map((e) => JSON.stringify(e))).toEqual(texts);
+    expect(withCopies.events.map((e) => JSON.stringify(e))).toEqual(texts);
     expect(events.map((e) => e.activity.progress)).toEqual([null, 10, 20, 30, 40, 50, 50, 70, 100]);
     expect(events[7]!.activity).toMatchObject({ title: 'renamed', subtitle: 'part 5', progress: 70 });
   });

@@ -19,9 +19,10 @@ async function reader(waitMs: number) {
   const prefix = testPrefix();
   const stream = `${prefix}events`;
   const writer = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 });
-  // Whole events only, each in an entry of its own (what change-feed writes append).
-  const decode = (entries: Parameters<typeof decodeEntries>[0], after: number) =>
-    decodeEntries(entries, after).flatMap((item) => (isEvent(item) ? [item.event] : []));
+  // Whole events in entries of their own (what change-feed writes append), and full items of write-many entries.
+  const decode = (entries: Parameters<typeof decodeEntries>[0], after: number): HubEvent[] =>
+    decodeEntries(entries, after).flatMap((item) => (isEvent(item) ? [item.event]
+      : 'type' in item ? [{ seq: item.seq, type: item.type, at: item.at, activity: item.activity }] : []));
   const r = new EventReader(new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 }), stream, decode, quiet, waitMs);
   await r.connection.connect();
   const seen: HubEvent[] = [];
@@ -33,7 +34,9 @@ async function reader(waitMs: number) {
     await deletePrefix(prefix);
   });
   const append = (seq: number, event: object) => writer.xadd(stream, `${seq}-0`, 'e', JSON.stringify(event));
-  return { r, seen, append };
+  // A write-many entry (field 'b'); the text is never parsed when this node holds all its events.
+  const appendBatch = (lastSeq: number, text: string) => writer.xadd(stream, `${lastSeq}-0`, 'b', text);
+  return { r, seen, append, appendBatch };
 }
 
 describe.runIf(available)('EventReader delivery', () => {
@@ -76,5 +79,37 @@ describe.runIf(available)('EventReader delivery', () => {
     expect(a).toBeGreaterThanOrEqual(55);
     expect(b).toBeGreaterThanOrEqual(205);
     expect(b - a).toBeGreaterThan(50); // the first did not wait for the second's deadline
+  });
+
+  it('dispatches an entry of this node\'s own writes from the objects it remembered, without parsing it', async () => {
+    const { r, seen, append, appendBatch } = await reader(5_000);
+    const mine = (seq: number) => ({ seq, type: 'activity.updated', at: 1, activity: { id: `a${seq}` } }) as unknown as HubEvent;
+    const [two, three, five] = [mine(2), mine(3), mine(5)];
+    r.remember(two);
+    r.remember(three);
+    await append(1, { seq: 1, type: 'change.model', at: 1, change: {} });
+    // Not JSON: reading it back would break the reader.
+    await appendBatch(3, 'written by this node');
+    r.remember(five);
+    await append(4, { seq: 4, type: 'change.model', at: 1, change: {} });
+    await appendBatch(5, 'written by this node');
+    await r.delivery(5);
+    expect(seen.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(seen[1]).toBe(two);
+    expect(seen[2]).toBe(three);
+    expect(seen[4]).toBe(five);
+  });
+
+  it('reads an entry back when it holds a seq this node did not remember', async () => {
+    const { r, seen, append, appendBatch } = await reader(5_000);
+    const full = (seq: number) => ({ seq, type: 'activity.updated', at: 1, activity: { id: `a${seq}`, seq } });
+    const ours = full(2) as unknown as HubEvent;
+    r.remember(ours);
+    await append(1, { seq: 1, type: 'change.model', at: 1, change: {} });
+    await appendBatch(3, JSON.stringify([full(2), full(3)]));
+    await r.delivery(3);
+    expect(seen.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(seen[1]).toBe(ours);
+    expect(seen[2]).toEqual(full(3));
   });
 });
