@@ -16,10 +16,11 @@ const OVERSCAN = 6;
  * with rows (1,000 activities starting at once, or a reload) builds each new row from nothing: its
  * elements, their styles and layout. All of them in one frame made one task over 50 ms (issue 10);
  * with 6 the first frame restyled 93 elements and laid out 129 objects (15-29 ms of CPU in traces of
- * bench/dashboard on a loaded machine), with 3 it restyles 54 and lays out 72. The rows in view fill
- * in within 4 frames, the newest on top from the first.
+ * bench/dashboard on a loaded machine), with 3 it restyles 54 and lays out 72. With 1, quiet runs of
+ * bench/dashboard had no long task in 9 of 11 (3: 7 of 16). The rows in view fill in within about 10
+ * frames (~170 ms), the newest on top from the first.
  */
-const NEW_ROWS_PER_FRAME = 3;
+const NEW_ROWS_PER_FRAME = 1;
 
 export interface ListProps {
   activities: LiveActivities;
