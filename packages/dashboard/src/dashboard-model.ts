@@ -40,11 +40,11 @@ export class DashboardModel {
     return shown.sort(byDisplayOrder).map((a) => a.id);
   });
 
-  /** Whether the selected activity is here (the detail panel opens and closes with it); moves only when that does. */
-  readonly hasSelected = computed(() => {
+  /** The selected activity's id while it is here, else null (the detail panel opens and closes with it); moves only when that does. */
+  readonly selectedHere = computed(() => {
     const id = this.selected.value;
     dependOn(this.activities.shape);
-    return id !== null && this.activities.byId.has(id);
+    return id !== null && this.activities.byId.has(id) ? id : null;
   });
 
   /** The types present, for the filter bar; recomputed only when one appears or vanishes. */

@@ -23,9 +23,9 @@ export function Dashboard({ model, onSignOut }: { model: DashboardModel; onSignO
   const now = model.now.value;
   const names = model.presence.names.value;
   const selectedId = model.selected.value;
-  const hasSelected = model.hasSelected.value;
+  const shownId = model.selectedHere.value;
   return (
-    <div class={`layout${hasSelected ? ' with-detail' : ''}`}>
+    <div class={`layout${shownId !== null ? ' with-detail' : ''}`}>
       <header class="top">
         <h1><img src="/favicon.svg" alt="" width={20} height={20} /> activityd</h1>
         <ConnectionBadge state={model.connection.state.value} />
@@ -39,7 +39,7 @@ export function Dashboard({ model, onSignOut }: { model: DashboardModel; onSignO
         <ActivityList activities={model.activities} ids={model.ids} now={now} names={names} selected={selectedId}
           onSelect={(id) => model.select(id === model.selected.value ? null : id)} />
       </main>
-      {hasSelected && selectedId !== null && <SelectedDetail model={model} id={selectedId} client={client} now={now} names={names} />}
+      {shownId !== null && <SelectedDetail model={model} id={shownId} client={client} now={now} names={names} />}
       <div class="side">
         <FeedPanel models={model.feed.modelChanges.value} index={model.feed.modelChangesES.value} now={now} />
         <PresencePanel seen={model.presence.seen.value} now={now} />
