@@ -20,7 +20,8 @@
 //   load     the page reloaded with every activity there (a reset snapshot of N + M activities);
 //   scroll   the list of N + M scrolled from top to bottom for 3 s.
 // Figures: long tasks (PerformanceObserver 'longtask', > 50 ms) count, p95 and max; frames per
-// second (requestAnimationFrame callbacks); lag: per frame that drew a change, how long the oldest
+// second (requestAnimationFrame callbacks) and frame gaps (two frames more than 50 ms apart: the page
+// drew nothing meanwhile, which a GC task causes without any 'longtask' entry); lag: per frame that drew a change, how long the oldest
 // change it drew had been known to the server (`window.activitydStats`, same clock); JS heap
 // (CDP Performance.getMetrics); and the gzipped size of the dashboard's JavaScript. The running
 // phase is run a second time under a Chromium trace, which gives each main-thread task's CPU time
@@ -129,7 +130,13 @@ function instrument() {
       bench.longTaskStarts.push(entry.startTime);
     }
   }).observe({ type: 'longtask', buffered: true });
-  const tick = () => {
+  bench.gaps = [];
+  let lastFrame = 0;
+  const tick = (at) => {
+    // A frame more than 3 intervals (50 ms at 60 Hz; 55 clears timing jitter) after the one before: the
+    // page drew nothing meanwhile, whether or not a 'longtask' entry says why (a GC task is none).
+    if (lastFrame && at - lastFrame > 55) bench.gaps.push(at - lastFrame);
+    lastFrame = at;
     bench.frames++;
     requestAnimationFrame(tick);
   };
@@ -180,22 +187,23 @@ async function measure(page, name, fn) {
     globalThis.__bench.longTasks = [];
     globalThis.__bench.longTaskStarts = [];
     globalThis.__bench.frames = 0;
+    globalThis.__bench.gaps = [];
     globalThis.activitydStats?.take();
     return performance.timeOrigin + (mark ? performance.mark(mark).startTime : performance.now());
   }, TRACE_DIR ? `phase ${name}` : null);
   const started = performance.now();
   const extra = await fn();
   const seconds = (performance.now() - started) / 1000;
-  const { longTasks, longTaskStarts, frames, lag } = await page.evaluate(() => ({
+  const { longTasks, longTaskStarts, frames, gaps, lag } = await page.evaluate(() => ({
     longTasks: globalThis.__bench.longTasks, longTaskStarts: globalThis.__bench.longTaskStarts.map((start) => performance.timeOrigin + start),
-    frames: globalThis.__bench.frames, lag: globalThis.activitydStats?.take() ?? [],
+    frames: globalThis.__bench.frames, gaps: globalThis.__bench.gaps, lag: globalThis.activitydStats?.take() ?? [],
   }));
   // When each long task began, in ms after the phase did (negative: it began before, and was reported late).
   extra.longTaskStartsMs = longTaskStarts.map((start, i) => `${start < mark ? '' : '+'}${Math.round(start - mark)} (${Math.round(longTasks[i])} ms)`);
   return {
     phase: name, seconds: +seconds.toFixed(1),
     longTasks: longTasks.length, longTaskP95Ms: Math.round(percentile(longTasks, 95)), longTaskMaxMs: Math.round(Math.max(0, ...longTasks)),
-    fps: +(frames / seconds).toFixed(1),
+    fps: +(frames / seconds).toFixed(1), frameGapsOver50Ms: gaps.length, frameGapMaxMs: Math.round(Math.max(0, ...gaps)),
     lagP50Ms: Math.round(percentile(lag, 50)), lagP95Ms: Math.round(percentile(lag, 95)), lagMaxMs: Math.round(Math.max(0, ...lag)),
     heapMiB: +(await heapMiB(page)).toFixed(1), ...extra,
   };
