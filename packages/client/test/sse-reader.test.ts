@@ -55,6 +55,38 @@ describe('readSse', () => {
     ]);
   });
 
+  it('decodes every line whole: ASCII in script across its 8 KiB steps, other text and bad bytes as TextDecoder does; a leading BOM is skipped', async () => {
+    const ascii = Array.from({ length: 20_000 }, (_, i) => String.fromCharCode(32 + (i % 95))).join('');
+    const wide = `${'ü'.repeat(40_000)}日本語 🚀`; // over 64 KiB of UTF-8: the decoder's path
+    const bytes = [
+      new Uint8Array([0xef, 0xbb, 0xbf]), new TextEncoder().encode(`data: ${ascii}\n\ndata: ${wide}\n\ndata: a`),
+      new Uint8Array([0xff, 0xc3]), new TextEncoder().encode('b\n\n'), // 0xff is invalid; 0xc3 lacks its second byte
+    ];
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of bytes) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const out: SseMessage[] = [];
+    for await (const message of readSse(stream)) out.push(message);
+    expect(out.map((m) => m.data)).toEqual([ascii, wide, 'a\uFFFD\uFFFDb']);
+  });
+
+  it('a long line of text outside ASCII, in chunks that split its characters, is decoded as it arrives and comes out whole', async () => {
+    const wide = `${'ü日'.repeat(30_000)}🚀`;
+    const bytes = new TextEncoder().encode(`data: ${wide}\n\ndata: next ü\n\n`);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < bytes.length; at += 1001) controller.enqueue(bytes.slice(at, at + 1001)); // odd size: splits characters
+        controller.close();
+      },
+    });
+    const out: SseMessage[] = [];
+    for await (const message of readSse(stream)) out.push(message);
+    expect(out.map((m) => m.data)).toEqual([wide, 'next ü']);
+  });
+
   it('mixes \\n, \\r\\n and \\r in one chunk, with a \\r\\n split across chunks', async () => {
     expect(await read(['data: a\r\rdata: b\n\ndata: c\r\n\r\ndata: d\r', '\n\r', '\ndata: e\n\n'])).toEqual([
       { id: undefined, event: 'message', data: 'a' },
