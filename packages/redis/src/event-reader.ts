@@ -53,6 +53,14 @@ export class EventReader {
   private running = false;
   private broken = false;
   private loop: Promise<void> | null = null;
+  /** This node's write calls sent and not answered yet (see `callSent`). */
+  private callsInFlight = 0;
+  /** The stream must be read even while calls are in flight: another node's entries, a waiter. */
+  private mustRead = false;
+  /** Resumes the read loop while it is parked (see `parked`). */
+  private wake: (() => void) | null = null;
+  /** Deliveries, one after the other, whichever path (read, call answered) they come from. */
+  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly connection: Redis,
@@ -76,6 +84,7 @@ export class EventReader {
   /** Stops reading and closes the reader's connection. */
   async stop(): Promise<void> {
     this.running = false;
+    this.resume();
     this.connection.disconnect();
     await this.loop;
     this.releaseAll();
@@ -107,6 +116,8 @@ export class EventReader {
     // This node wrote it: when it comes round, dispatch the writer's object (as the embedded stores
     // do) instead of parsing the same text back.
     if (event) this.own.set(seq, event);
+    // Without an event it is no write-many call of this node's (whose answer dispatches it): read.
+    else this.readNow();
     return new Promise((resolve) => {
       this.waiters.push({ seq, resolve, deadline: performance.now() + this.deliveryWaitMs });
       this.expiry ??= setTimeout(() => this.expire(), this.deliveryWaitMs);
@@ -122,12 +133,37 @@ export class EventReader {
     if (event.seq > this.delivered && this.own.size < MAX_OWN) this.own.set(event.seq, event);
   }
 
+  /**
+   * This node sent a write call. While any is unanswered the read loop does not wait on the stream:
+   * its own entries would wake it, to be read back for nothing. The answers say what it missed.
+   */
+  callSent(): void {
+    this.callsInFlight++;
+  }
+
+  /**
+   * A write call was answered: its writes took the seqs after `first` up to `last` (`null`: it
+   * failed). When the last seq dispatched here is `first` — nothing from another node came in
+   * between — and every event of the call is held (`remember`, `delivery`), they are dispatched now,
+   * in seq order, without reading the stream; otherwise the read loop reads from where it is.
+   */
+  callAnswered(range: { first: number; last: number } | null): void {
+    this.callsInFlight--;
+    if (range && range.last > range.first) void this.serially(() => this.deliverOwn(range.first, range.last));
+    if (this.callsInFlight === 0) this.resume();
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
+      if (this.parked()) {
+        await new Promise<void>((resolve) => { this.wake = resolve; });
+        continue;
+      }
+      this.mustRead = false;
       try {
         const reply = (await this.connection.call('XREAD', 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.streamKey, `${this.delivered}-0`)) as XReadReply;
         if (this.broken) await this.healed();
-        for (const [, entries] of reply ?? []) await this.deliver(entries);
+        for (const [, entries] of reply ?? []) await this.serially(() => this.deliver(entries));
       } catch (error) {
         if (!this.running) break;
         this.lost(error);
@@ -136,7 +172,51 @@ export class EventReader {
     }
   }
 
-  private async deliver(entries: Entry[]): Promise<void> {
+  /** Waits for the answers of this node's calls rather than the stream (see `callSent`). */
+  private parked(): boolean {
+    return this.callsInFlight > 0 && !this.mustRead && !this.broken;
+  }
+
+  /** Makes the read loop read the stream now, even while calls are in flight. */
+  private readNow(): void {
+    this.mustRead = true;
+    this.resume();
+  }
+
+  private resume(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private serially<T>(step: () => T | Promise<T>): Promise<T> {
+    const next = this.chain.then(step);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The events of one answered call of this node, when nothing came before them unread. */
+  private deliverOwn(first: number, last: number): void {
+    if (!this.running || this.broken || this.delivered >= last) return;
+    if (this.delivered !== first || !this.holdsAll(first, last)) {
+      this.readNow();
+      return;
+    }
+    for (let seq = first + 1; seq <= last; seq++) {
+      const event = this.own.get(seq)!;
+      this.own.delete(seq);
+      this.delivered = seq;
+      this.fanout.emit(event);
+    }
+    this.release();
+  }
+
+  private async deliver(all: Entry[]): Promise<void> {
+    // Entries an answered call already dispatched (a read sent before the call) are not parsed again.
+    let skip = 0;
+    while (skip < all.length && entrySeq(all[skip]!) <= this.delivered) skip++;
+    if (skip === all.length) return;
+    const entries = skip === 0 ? all : all.slice(skip);
     const decoded = this.own.size === 0 ? this.decode(entries, this.delivered) : this.eventsOf(entries);
     const events = Array.isArray(decoded) ? decoded : await decoded;
     if (events.length > 0 && events[0]!.seq > this.delivered + 1) this.skipped(events[0]!.seq);
