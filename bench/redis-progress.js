@@ -407,6 +407,8 @@ async function runLibrary(kind, url, redis, rate = 0) {
     // scavenges in activityd's processes than in BullMQ's, whose listener pushes a number).
     const window = seqWindow(config.warmupMs + Math.max(config.durationMs, config.latencyDurationMs));
     const sentAt = new Float64Array(window);
+    // Issue → acknowledgement (the writer's own round trip), for the split of the end-to-end latency.
+    const ackedAfter = new Latencies();
     const state = { acked: 0, stopping: false, recording: false };
     let sent = 0;
     const loop = async (mine) => {
@@ -416,7 +418,10 @@ async function runLibrary(kind, url, redis, rate = 0) {
         const at = performance.timeOrigin + performance.now();
         // Keyed by seq, unique per update (progress values repeat).
         const { seq } = await hub.update(id, { progress }, SYSTEM);
-        if (state.recording && seq - seq0 < window) sentAt[seq - seq0] = at;
+        if (state.recording && seq - seq0 < window) {
+          sentAt[seq - seq0] = at;
+          ackedAfter.push(performance.timeOrigin + performance.now() - at);
+        }
         state.acked++;
       }
     };
@@ -432,7 +437,10 @@ async function runLibrary(kind, url, redis, rate = 0) {
       const recording = state.recording;
       const update = async () => {
         const { seq } = await hub.update(id, { progress }, SYSTEM);
-        if (recording && seq - seq0 < window) sentAt[seq - seq0] = at;
+        if (recording && seq - seq0 < window) {
+          sentAt[seq - seq0] = at;
+          ackedAfter.push(performance.timeOrigin + performance.now() - at);
+        }
       };
       const tail = tails.get(id);
       const done = tail ? tail.then(update) : update();
@@ -473,7 +481,9 @@ async function runLibrary(kind, url, redis, rate = 0) {
       if (at) latencies.push(arrivals[i + 1] - offset - at);
     }
     const [p50, p90, p99, p999, max] = latencies.percentiles(50, 90, 99, 99.9, 100);
-    log(`  ${kind === 'redis' ? 'library (Redis)' : 'library (SQLite)'}${open ? ` at ${fmt(rate)}/s` : ''} latency ms: p50 ${fmt(p50, 2)}, p90 ${fmt(p90, 2)}, p99 ${fmt(p99, 2)}, p99.9 ${fmt(p999, 2)}, max ${fmt(max, 2)} (${fmt(latencies.values.length)} samples); writing node's event loop busy ${fmt(elu * 100)} %`);
+    const [a50, a99] = ackedAfter.percentiles(50, 99);
+    log(`  ${kind === 'redis' ? 'library (Redis)' : 'library (SQLite)'}${open ? ` at ${fmt(rate)}/s` : ''} latency ms: p50 ${fmt(p50, 2)}, p90 ${fmt(p90, 2)}, p99 ${fmt(p99, 2)}, p99.9 ${fmt(p999, 2)}, max ${fmt(max, 2)} (${fmt(latencies.values.length)} samples); ` +
+      `issue → acknowledgement p50 ${fmt(a50, 2)}, p99 ${fmt(a99, 2)}; writing node's event loop busy ${fmt(elu * 100)} %`);
     let delivered = 0;
     for (let still = 0, last = -1; delivered < acked() && still < 40; still = delivered === last ? still + 1 : 0) {
       last = delivered;
