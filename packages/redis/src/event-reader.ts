@@ -38,7 +38,10 @@ export type DecodeEntries = (entries: Entry[], after: number) => HubEvent[] | Pr
  * subscribers to reconnect), keeps retrying on its own, and resumes from the last `seq` it
  * delivered; a Redis that came back without its data restarts it from the beginning. Events come
  * in without a hole (seqs are consecutive in the stream): one that does means the stream was
- * trimmed past this node's position, which `onGap` listeners are told too.
+ * trimmed past this node's position, which `onGap` listeners are told too. This node's own
+ * `write-many` calls need no read: their answers dispatch their events when nothing else came in
+ * between (`callSent`, `callAnswered`), and while any is unanswered the loop does not block on the
+ * stream.
  */
 export class EventReader {
   private readonly fanout: EventFanout;
