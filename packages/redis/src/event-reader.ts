@@ -58,6 +58,9 @@ export class EventReader {
   private loop: Promise<void> | null = null;
   /** This node's write calls sent and not answered yet (see `callSent`). */
   private callsInFlight = 0;
+  /** Write calls answered so far (or failed), and the read loop waiting for a count of them. */
+  private callsAnswered = 0;
+  private answerWait: { count: number; resolve: () => void } | null = null;
   /** The stream must be read even while calls are in flight: another node's entries, a waiter. */
   private mustRead = false;
   /** Resumes the read loop while it is parked (see `parked`). */
@@ -88,6 +91,7 @@ export class EventReader {
   async stop(): Promise<void> {
     this.running = false;
     this.resume();
+    this.answerWait?.resolve();
     this.connection.disconnect();
     await this.loop;
     this.releaseAll();
@@ -152,8 +156,14 @@ export class EventReader {
    */
   callAnswered(range: { first: number; last: number } | null): void {
     this.callsInFlight--;
+    this.callsAnswered++;
     if (range && range.last > range.first) void this.serially(() => this.deliverOwn(range.first, range.last));
     if (this.callsInFlight === 0) this.resume();
+    if (this.answerWait && this.callsAnswered >= this.answerWait.count) {
+      const { resolve } = this.answerWait;
+      this.answerWait = null;
+      void this.serially(resolve);
+    }
   }
 
   private async run(): Promise<void> {
@@ -166,6 +176,11 @@ export class EventReader {
       try {
         const reply = (await this.connection.call('XREAD', 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.streamKey, `${this.delivered}-0`)) as XReadReply;
         if (this.broken) await this.healed();
+        // Calls unanswered now have most likely put their entries in this read, ahead of their
+        // answers: those answers dispatch them from the writer's objects (the read then skips them),
+        // where handling the read first would parse and rebuild them. Another node's entries wait
+        // for the answers as well (about one round trip).
+        if (reply && this.callsInFlight > 0) await this.answersTo(this.callsAnswered + this.callsInFlight);
         for (const [, entries] of reply ?? []) await this.serially(() => this.deliver(entries));
       } catch (error) {
         if (!this.running) break;
@@ -178,6 +193,11 @@ export class EventReader {
   /** Waits for the answers of this node's calls rather than the stream (see `callSent`). */
   private parked(): boolean {
     return this.callsInFlight > 0 && !this.mustRead && !this.broken;
+  }
+
+  /** Resolves once `count` calls were answered (or failed), after the deliveries of their answers. */
+  private answersTo(count: number): Promise<void> {
+    return new Promise((resolve) => { this.answerWait = { count, resolve }; });
   }
 
   /** Makes the read loop read the stream now, even while calls are in flight. */
