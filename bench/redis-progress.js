@@ -9,7 +9,11 @@
 //   npm run bench:redis                    # builds, then runs this with the defaults
 //   node bench/redis-progress.js [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256]
 //        [--redis redis://HOST:PORT] [--cpu-prof DIR] [--sides library,http] [--commandstats] [--json]
+//        [--latency-rate 20000] [--latency-duration 5]
 //   --sides picks activityd's sides (library: hub on RedisStore and on SQLite; http: the servers); BullMQ always runs
+//   --latency-rate R: after the saturation sides, BullMQ and the library (Redis) side again, each driven
+//     open loop at R updates/s for --latency-duration s (0 skips): latency at a rate both sustain,
+//     without the queueing a closed loop of 32 in flight adds at saturation (mean ≈ 32 / rate)
 //   --commandstats prints Redis's INFO commandstats per update for each side's measured window
 //   --cpu-prof DIR profiles each activityd server child (summarise with bench/lib/http-progress-profile.js)
 //
@@ -30,6 +34,7 @@ import { cpus, arch, loadavg, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
+import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -47,13 +52,15 @@ const { values: flags } = parseArgs({
     redis: { type: 'string' },
     'cpu-prof': { type: 'string' },
     sides: { type: 'string', default: 'library,http' },
+    'latency-rate': { type: 'string', default: '20000' },
+    'latency-duration': { type: 'string', default: '5' },
     commandstats: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (flags.help) {
-  console.log('usage: node bench/redis-progress.js [--sides library,http] [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256] [--redis URL] [--commandstats] [--json]');
+  console.log('usage: node bench/redis-progress.js [--sides library,http] [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256] [--latency-rate 20000] [--latency-duration 5] [--redis URL] [--commandstats] [--json]');
   process.exit(0);
 }
 const config = {
@@ -61,8 +68,12 @@ const config = {
   warmupMs: Number(flags.warmup) * 1000,
   concurrency: Number(flags.concurrency),
   activities: Math.max(Number(flags.activities), Number(flags.concurrency)),
+  /** Updates/s offered in the open-loop latency phase (BullMQ and the library side); 0 skips it. */
+  latencyRate: Number(flags['latency-rate']),
+  latencyDurationMs: Number(flags['latency-duration']) * 1000,
 };
-if (!(config.durationMs > 0 && config.warmupMs >= 0 && Number.isInteger(config.concurrency) && config.concurrency > 0)) {
+if (!(config.durationMs > 0 && config.warmupMs >= 0 && Number.isInteger(config.concurrency) && config.concurrency > 0 &&
+  config.latencyRate >= 0 && config.latencyDurationMs > 0)) {
   console.error('redis-progress: bad flags (see --help)');
   process.exit(2);
 }
@@ -94,8 +105,8 @@ class Latencies {
 }
 
 /** Measures one side between `start()` and `stop()`: window, this process's CPU, Redis CPU, server CPU. */
-async function measure(side, redis, { server, acked, delivered, latencies, phase }) {
-  await phase(config.warmupMs);
+async function measure(side, redis, { server, acked, delivered, latencies, phase, warmupMs = config.warmupMs, durationMs = config.durationMs }) {
+  await phase(warmupMs);
   const cpu0 = process.cpuUsage();
   const redis0 = await redisCpuSeconds(redis);
   const server0 = server ? (await server.sample()).cpuMicros : 0;
@@ -103,7 +114,7 @@ async function measure(side, redis, { server, acked, delivered, latencies, phase
   if (flags.commandstats) await redis.config('RESETSTAT');
   latencies.measuring = true;
   const t0 = performance.now();
-  await phase(config.durationMs);
+  await phase(durationMs);
   const seconds = (performance.now() - t0) / 1000;
   latencies.measuring = false;
   const updates = acked() - acked0;
@@ -111,9 +122,9 @@ async function measure(side, redis, { server, acked, delivered, latencies, phase
   const redisCpu = (await redisCpuSeconds(redis)) - redis0;
   const serverCpu = server ? ((await server.sample()).cpuMicros - server0) / 1e6 : 0;
   const commands = flags.commandstats ? commandsPerUpdate(await redis.info('commandstats'), updates) : undefined;
-  const [p50, p99] = latencies.percentiles(50, 99);
+  const [p50, p90, p99] = latencies.percentiles(50, 90, 99);
   return {
-    side, updatesPerSec: updates / seconds, p50Ms: p50, p99Ms: p99,
+    side, updatesPerSec: updates / seconds, p50Ms: p50, p90Ms: p90, p99Ms: p99,
     clientMicrosPerUpdate: ((cpu.user + cpu.system) / updates),
     serverMicrosPerUpdate: server ? (serverCpu * 1e6) / updates : null,
     redisMicrosPerUpdate: (redisCpu * 1e6) / updates,
@@ -139,14 +150,64 @@ function commandsPerUpdate(info, updates) {
   return out;
 }
 
-/** BullMQ: `concurrency` jobs, each calling updateProgress back to back; QueueEvents in this process. */
 /**
  * Events each side's stream keeps: BullMQ's events stream and activityd's (`eventLogSize`) alike,
  * so a subscriber a little behind (a busy machine stalls a process for hundreds of ms) loses nothing.
  */
 const EVENT_LOG = 100_000;
 
-async function runBullmq(url, redis) {
+/** The open loop's first second runs at a quarter of the rate (fresh connections, cold code paths). */
+const RAMP_MS = 1_000;
+
+/**
+ * An open loop: calls `issue(i)` at `rate` per second whatever is still in flight, in ticks of
+ * about a millisecond (a timer; every update due by then goes out in that tick, so at 20,000/s about
+ * 20 per tick), until `stop()`, which resolves once every update issued has settled. The first
+ * `RAMP_MS` run at a quarter of the rate. The same driver paces BullMQ and activityd, so both see
+ * the same arrivals.
+ */
+function openLoop(rate, issue) {
+  const state = { acked: 0, issued: 0, skipped: 0, inFlight: 0, maxInFlight: 0, error: null };
+  // A side that falls far behind (a loaded machine) would queue without end and outrun the event
+  // streams' 100,000 entries: past a quarter second of updates in flight, those due are skipped
+  // (counted; the rate achieved then shows the side did not sustain the rate).
+  const cap = Math.max(1_000, rate / 4);
+  let stopping = false;
+  let settled = () => {};
+  const t0 = performance.now();
+  const timer = setInterval(() => {
+    const ms = performance.now() - t0;
+    const due = Math.floor(ms < RAMP_MS ? (ms * rate) / 4000 : (RAMP_MS * rate) / 4000 + ((ms - RAMP_MS) * rate) / 1000);
+    if (state.inFlight >= cap && state.issued < due) {
+      state.skipped += due - state.issued;
+      state.issued = due;
+    }
+    while (!stopping && state.issued < due) {
+      const i = state.issued++;
+      state.inFlight++;
+      if (state.inFlight > state.maxInFlight) state.maxInFlight = state.inFlight;
+      issue(i).then(() => { state.acked++; }, (error) => { state.error ??= error; }).finally(() => {
+        state.inFlight--;
+        if (stopping && state.inFlight === 0) settled();
+      });
+    }
+  }, 1);
+  return {
+    state,
+    stop() {
+      stopping = true;
+      clearInterval(timer);
+      return state.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => { settled = resolve; });
+    },
+  };
+}
+
+/**
+ * BullMQ: `concurrency` jobs, each calling updateProgress back to back (closed loop); or, with
+ * `rate`, the open loop calling updateProgress on the same jobs in turn at that rate. QueueEvents
+ * in this process.
+ */
+async function runBullmq(url, redis, rate = 0) {
   const { hostname, port } = new URL(url);
   const connection = { host: hostname, port: Number(port), maxRetriesPerRequest: null };
   const prefix = `bench-bullmq-${randomUUID()}`;
@@ -163,7 +224,16 @@ async function runBullmq(url, redis) {
     delivered++;
     if (latencies.measuring) latencies.push(performance.now() - data.t);
   });
+  // Open loop: the jobs wait in their processors while the loop updates them.
+  const held = [];
+  let release = () => {};
+  const released = new Promise((resolve) => { release = resolve; });
   const worker = new Worker('progress', async (job) => {
+    if (rate > 0) {
+      held.push(job);
+      await released;
+      return {};
+    }
     for (let i = 0; !stopping; i++) {
       await job.updateProgress({ p: i % 101, t: performance.now() });
       acked++;
@@ -172,11 +242,24 @@ async function runBullmq(url, redis) {
   }, { connection, prefix, concurrency: config.concurrency, streams, lockDuration: 120_000 });
   await queue.addBulk(Array.from({ length: config.concurrency }, (_, i) => ({ name: 'work', data: { i } })));
   try {
+    if (rate > 0) {
+      while (held.length < config.concurrency) await sleep(10);
+      const load = openLoop(rate, (i) => held[i % held.length].updateProgress({ p: i % 101, t: performance.now() }));
+      const result = await measure(`BullMQ at ${fmt(rate)}/s`, redis, {
+        acked: () => load.state.acked, delivered: () => delivered, latencies, phase: sleep,
+        warmupMs: RAMP_MS + 1_000, durationMs: config.latencyDurationMs,
+      });
+      const { maxInFlight } = load.state;
+      await load.stop();
+      release();
+      return { ...result, ...(await result.check()), offered: rate, maxInFlight, failed: load.state.error ? 1 : 0 };
+    }
     const result = await measure('BullMQ', redis, { acked: () => acked, delivered: () => delivered, latencies, phase: sleep });
     stopping = true;
     await worker.close(); // lets the updates in flight finish, so every one counted is acknowledged
     return { ...result, ...(await result.check()) };
   } finally {
+    release();
     stopping = true;
     await worker.close();
     await events.close();
@@ -299,7 +382,7 @@ async function clockOffset(child) {
  * `hub.on`. Each update is a write of its own (no `ctx.progress` coalescing): `acked` counts
  * resolved `hub.update` calls, and the run checks that Redis's `seq` moved by exactly that many.
  */
-async function runLibrary(kind, url, redis) {
+async function runLibrary(kind, url, redis, rate = 0) {
   const { ActivityHub, SYSTEM } = await import('@activityd/core');
   const prefix = `bench-activityd-${randomUUID()}:`;
   const dataDir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'activityd-bench-')) : null;
@@ -318,7 +401,14 @@ async function runLibrary(kind, url, redis) {
       ids.push((await hub.create({ type: ACTIVITY_TYPE, title: `bench ${i}`, progress: 0 }, SYSTEM)).id);
     }
     const latencies = new Latencies();
-    const sentAt = new Map();
+    const seq0 = (await store.logBounds()).last;
+    // Send times by seq (seqs are consecutive from seq0): a typed array, so that recording adds no
+    // garbage per update to the processes measured (a Map of string keys did: more, and longer,
+    // scavenges in activityd's processes than in BullMQ's, whose listener pushes a number).
+    const window = seqWindow(config.warmupMs + Math.max(config.durationMs, config.latencyDurationMs));
+    const sentAt = new Float64Array(window);
+    // Issue → acknowledgement (the writer's own round trip), for the split of the end-to-end latency.
+    const ackedAfter = new Latencies();
     const state = { acked: 0, stopping: false, recording: false };
     let sent = 0;
     const loop = async (mine) => {
@@ -328,45 +418,83 @@ async function runLibrary(kind, url, redis) {
         const at = performance.timeOrigin + performance.now();
         // Keyed by seq, unique per update (progress values repeat).
         const { seq } = await hub.update(id, { progress }, SYSTEM);
-        if (state.recording) sentAt.set(`${id}:${seq}`, at);
+        if (state.recording && seq - seq0 < window) {
+          sentAt[seq - seq0] = at;
+          ackedAfter.push(performance.timeOrigin + performance.now() - at);
+        }
         state.acked++;
       }
     };
-    const seq0 = (await store.logBounds()).last;
-    const done = Promise.all(Array.from({ length: config.concurrency }, (_, i) => loop(ids.filter((_, j) => j % config.concurrency === i))));
+    // Open loop: the activities in turn. An update of an activity with one still in flight waits
+    // for it, as one reporter's updates do (two at once would fail each other's CAS and retry); its
+    // latency counts from when it was issued.
+    const tails = new Map();
+    let next = 0;
+    const issueOne = () => {
+      const id = ids[next++ % ids.length];
+      const progress = (sent++ % 10_000) / 100;
+      const at = performance.timeOrigin + performance.now();
+      const recording = state.recording;
+      const update = async () => {
+        const { seq } = await hub.update(id, { progress }, SYSTEM);
+        if (recording && seq - seq0 < window) {
+          sentAt[seq - seq0] = at;
+          ackedAfter.push(performance.timeOrigin + performance.now() - at);
+        }
+      };
+      const tail = tails.get(id);
+      const done = tail ? tail.then(update) : update();
+      const settled = done.catch(() => undefined);
+      tails.set(id, settled);
+      void settled.then(() => { if (tails.get(id) === settled) tails.delete(id); });
+      return done;
+    };
+    const open = rate > 0 ? openLoop(rate, issueOne) : null;
+    const done = open ? new Promise(() => {})
+      : Promise.all(Array.from({ length: config.concurrency }, (_, i) => loop(ids.filter((_, j) => j % config.concurrency === i))));
     const failed = done.then(() => null, (error) => error);
     const phase = (ms) => Promise.race([sleep(ms), failed.then((error) => { if (error) throw error; })]);
     // The window: the subscriber records arrival times while we record send times.
-    const window = new Latencies();
-    Object.defineProperty(window, 'measuring', {
+    const recorder = new Latencies();
+    Object.defineProperty(recorder, 'measuring', {
       get: () => state.recording,
-      set: (on) => { state.recording = on; if (on) void subscriber.ask('record', { on: true }); },
+      set: (on) => { state.recording = on; if (on) void subscriber.ask('record', { on: true, base: seq0, size: window }); },
     });
+    const acked = () => (open ? open.state.acked : state.acked);
     const elu0 = performance.eventLoopUtilization();
-    const result = await measure(kind === 'redis' ? 'activityd library (Redis)' : 'activityd library (embedded SQLite)', redis, {
-      server: serverLike, acked: () => state.acked, delivered: () => 0, latencies: window, phase,
+    const name = kind === 'redis' ? 'activityd library (Redis)' : 'activityd library (embedded SQLite)';
+    const result = await measure(open ? `${name} at ${fmt(rate)}/s` : name, redis, {
+      server: serverLike, acked, delivered: () => 0, latencies: recorder, phase,
+      ...(open ? { warmupMs: RAMP_MS + 1_000, durationMs: config.latencyDurationMs } : {}),
     });
     const elu = performance.eventLoopUtilization(elu0).utilization;
     const { arrivals } = await subscriber.ask('record', { on: false });
     state.stopping = true;
-    await done;
+    const maxInFlight = open?.state.maxInFlight;
+    if (open) await open.stop();
+    else await done;
+    if (open?.state.error) throw open.state.error;
     const offset = await clockOffset(subscriber);
+    // Pairs of (seq - seq0, arrival time).
     for (let i = 0; i < arrivals.length; i += 2) {
-      const at = sentAt.get(arrivals[i]);
-      if (at !== undefined) latencies.push(arrivals[i + 1] - offset - at);
+      const at = sentAt[arrivals[i]];
+      if (at) latencies.push(arrivals[i + 1] - offset - at);
     }
     const [p50, p90, p99, p999, max] = latencies.percentiles(50, 90, 99, 99.9, 100);
-    log(`  ${kind === 'redis' ? 'library (Redis)' : 'library (SQLite)'} latency ms: p50 ${fmt(p50, 2)}, p90 ${fmt(p90, 2)}, p99 ${fmt(p99, 2)}, p99.9 ${fmt(p999, 2)}, max ${fmt(max, 2)} (${fmt(latencies.values.length)} samples); writing node's event loop busy ${fmt(elu * 100)} %`);
+    const [a50, a99] = ackedAfter.percentiles(50, 99);
+    log(`  ${kind === 'redis' ? 'library (Redis)' : 'library (SQLite)'}${open ? ` at ${fmt(rate)}/s` : ''} latency ms: p50 ${fmt(p50, 2)}, p90 ${fmt(p90, 2)}, p99 ${fmt(p99, 2)}, p99.9 ${fmt(p999, 2)}, max ${fmt(max, 2)} (${fmt(latencies.values.length)} samples); ` +
+      `issue → acknowledgement p50 ${fmt(a50, 2)}, p99 ${fmt(a99, 2)}; writing node's event loop busy ${fmt(elu * 100)} %`);
     let delivered = 0;
-    for (let still = 0, last = -1; delivered < state.acked && still < 40; still = delivered === last ? still + 1 : 0) {
+    for (let still = 0, last = -1; delivered < acked() && still < 40; still = delivered === last ? still + 1 : 0) {
       last = delivered;
       delivered = (await subscriber.ask('sample')).delivered;
-      if (delivered < state.acked) await sleep(50);
+      if (delivered < acked()) await sleep(50);
     }
     const written = (await store.logBounds()).last - seq0;
     return {
-      ...result, p50Ms: p50, p99Ms: p99, acked: state.acked, delivered, written, latencySamples: latencies.values.length,
-      failed: written === state.acked ? 0 : Math.abs(written - state.acked),
+      ...result, p50Ms: p50, p90Ms: p90, p99Ms: p99, acked: acked(), delivered, written, latencySamples: latencies.values.length,
+      failed: written === acked() ? 0 : Math.abs(written - acked()),
+      ...(open ? { offered: rate, maxInFlight } : {}),
     };
   } finally {
     await subscriber.close();
@@ -381,19 +509,40 @@ async function runLibrary(kind, url, redis) {
  */
 function inProcessSubscriber(hub) {
   let delivered = 0;
-  let arrivals = [];
-  let recording = false;
+  let arrivals = null;
+  let recording = null;
   hub.on('activity.updated', (event) => {
     if (event.activity.type !== ACTIVITY_TYPE) return;
     delivered++;
-    if (recording) arrivals.push(`${event.activity.id}:${event.seq}`, performance.timeOrigin + performance.now());
+    const i = recording ? event.seq - recording.base : -1;
+    if (i >= 0 && i < recording.size) arrivals[i] = performance.timeOrigin + performance.now();
   });
   const replies = {
     ping: () => ({ at: performance.timeOrigin + performance.now() }),
     sample: () => ({ delivered, cpuMicros: 0 }),
-    record: ({ on }) => { recording = on; if (on) return {}; const out = arrivals; arrivals = []; return { arrivals: out }; },
+    record: ({ on, base, size }) => {
+      if (on) {
+        recording = { base, size };
+        arrivals = new Float64Array(size);
+        return {};
+      }
+      recording = null;
+      return { arrivals: arrivalPairs(arrivals) };
+    },
   };
   return { ask: async (cmd, body = {}) => replies[cmd](body), close: async () => {} };
+}
+
+/** How many seqs a side may write in `ms` (a generous 100,000 per second, plus 5 s). */
+function seqWindow(ms) {
+  return Math.ceil((ms / 1000 + 5) * 100_000);
+}
+
+/** The recorded arrivals (a Float64Array by seq offset) as pairs of offset and time. */
+function arrivalPairs(arrivals) {
+  const out = [];
+  for (let i = 0; i < arrivals.length; i++) if (arrivals[i]) out.push(i, arrivals[i]);
+  return out;
 }
 
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
@@ -411,6 +560,10 @@ try {
   const libraryEmbedded = sides.includes('library') ? await runLibrary('sqlite', url, redis) : null;
   const ours = sides.includes('http') ? await runActivityd('redis', url, redis) : null;
   const embedded = sides.includes('http') ? await runActivityd('sqlite', url, redis) : null;
+  // Latency at one offered rate both sustain (open loop), after the saturation sides.
+  const atRate = config.latencyRate > 0 && sides.includes('library');
+  const bullAtRate = atRate ? await runBullmq(url, redis, config.latencyRate) : null;
+  const directAtRate = atRate ? await runLibrary('redis', url, redis, config.latencyRate) : null;
   const results = [bull, direct, libraryEmbedded, ours, embedded].filter(Boolean);
   log('');
   log(`  ${'side'.padEnd(34)}${'updates/s'.padStart(11)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'client µs/upd'.padStart(15)}${'server µs/upd'.padStart(15)}${'Redis µs/upd'.padStart(14)}   delivered / acknowledged`);
@@ -423,6 +576,26 @@ try {
       `${r.written === undefined ? '' : ` (written ${fmt(r.written)})`} ${match ? 'ok' : 'MISMATCH'}`);
   }
   log('  (library side: client = the writing node, server = the subscribing node; HTTP sides: client = load + WebSocket subscriber)');
+  let fixedRate = null;
+  if (bullAtRate && directAtRate) {
+    log('');
+    log(`  At a fixed offered rate (open loop, ${fmt(config.latencyRate)} updates/s issued in ~1 ms ticks whatever is in flight; ` +
+      `1 s warm-up, ${config.latencyDurationMs / 1000} s measured): latency without closed-loop queueing`);
+    log(`  ${'side'.padEnd(44)}${'achieved/s'.padStart(11)}${'p50 ms'.padStart(9)}${'p90 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'max in flight'.padStart(15)}` +
+      `${'client µs/upd'.padStart(15)}${'server µs/upd'.padStart(15)}${'Redis µs/upd'.padStart(14)}   delivered / acknowledged`);
+    for (const r of [bullAtRate, directAtRate]) {
+      const match = r.delivered === r.acked && !r.failed;
+      ok &&= match;
+      log(`  ${r.side.padEnd(44)}${fmt(r.updatesPerSec).padStart(11)}${fmt(r.p50Ms, 2).padStart(9)}${fmt(r.p90Ms, 2).padStart(9)}${fmt(r.p99Ms, 2).padStart(9)}` +
+        `${fmt(r.maxInFlight).padStart(15)}${fmt(r.clientMicrosPerUpdate).padStart(15)}${(r.serverMicrosPerUpdate === null ? '–' : fmt(r.serverMicrosPerUpdate)).padStart(15)}` +
+        `${fmt(r.redisMicrosPerUpdate, 1).padStart(14)}   ${fmt(r.delivered)} / ${fmt(r.acked)}${r.written === undefined ? '' : ` (written ${fmt(r.written)})`} ${match ? 'ok' : 'MISMATCH'}`);
+    }
+    // Sustained: achieved within 5 % of offered (an open loop that falls behind only queues more).
+    const sustained = [bullAtRate, directAtRate].every((r) => r.updatesPerSec >= 0.95 * config.latencyRate);
+    fixedRate = { p50: directAtRate.p50Ms / bullAtRate.p50Ms, p99: directAtRate.p99Ms / bullAtRate.p99Ms, sustained };
+    log(`  activityd library / BullMQ at ${fmt(config.latencyRate)}/s: p50 ${fmt(fixedRate.p50, 2)} ×, p99 ${fmt(fixedRate.p99, 2)} × ` +
+      `(target ≤ 0.5: ${fixedRate.p99 <= 0.5 ? 'met' : 'ABOVE'})${sustained ? '' : '; NOT SUSTAINED by both sides: compare at a lower --latency-rate'}`);
+  }
   const verdict = (name, x) => {
     const throughput = x.updatesPerSec / bull.updatesPerSec;
     const p99 = x.p99Ms / bull.p99Ms;
@@ -466,7 +639,7 @@ try {
   const ceiling = { library: direct ? ceilingOf(direct) : null, http: ours ? ceilingOf(ours) : null };
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
   log(`  load average at the end: ${load}`);
-  if (flags.json) console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, bullmq: bullmqVersion, config, load, results, library, libraryRatio, http, serverRatio, ceiling }, null, 2));
+  if (flags.json) console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, bullmq: bullmqVersion, config, load, results, fixedRateResults: [bullAtRate, directAtRate].filter(Boolean), fixedRate, library, libraryRatio, http, serverRatio, ceiling }, null, 2));
 } finally {
   redis.disconnect();
   await own?.stop();

@@ -12,7 +12,6 @@ export interface LiveFields {
   leaseExpiresAt: Activity['leaseExpiresAt'];
 }
 
-const LIVE = new Set(['progress', 'subtitle', 'updatedAt', 'leaseExpiresAt', 'seq']);
 
 /** An activity read from its hash, and the seq of the full write its document is from. */
 export interface StoredVersion {
@@ -39,6 +38,16 @@ export function liveText(a: Activity): string {
   return JSON.stringify({ progress: a.progress, subtitle: a.subtitle, updatedAt: a.updatedAt, leaseExpiresAt: a.leaseExpiresAt });
 }
 
+/** Fields a plain item carries (or that are not the document's): any other change needs a full write. */
+function isLive(key: string): boolean {
+  switch (key) {
+    case 'progress': case 'subtitle': case 'updatedAt': case 'leaseExpiresAt': case 'seq': case 'runner':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /**
  * Does `next` differ from `base` only in its live fields? Then it can be written as a plain item.
  * Compared field by field by identity: the state machine copies unchanged fields by reference, and
@@ -47,8 +56,7 @@ export function liveText(a: Activity): string {
 export function onlyLiveChanged(base: Activity, runner: string | null, next: StoredActivity): boolean {
   if (next.runner !== runner || next.state !== 'running') return false;
   for (const key in next) {
-    if (key === 'runner' || LIVE.has(key)) continue;
-    if (next[key as keyof Activity] !== base[key as keyof Activity]) return false;
+    if (!isLive(key) && next[key as keyof Activity] !== base[key as keyof Activity]) return false;
   }
   return true;
 }

@@ -38,7 +38,10 @@ export type DecodeEntries = (entries: Entry[], after: number) => HubEvent[] | Pr
  * subscribers to reconnect), keeps retrying on its own, and resumes from the last `seq` it
  * delivered; a Redis that came back without its data restarts it from the beginning. Events come
  * in without a hole (seqs are consecutive in the stream): one that does means the stream was
- * trimmed past this node's position, which `onGap` listeners are told too.
+ * trimmed past this node's position, which `onGap` listeners are told too. This node's own
+ * `write-many` calls need no read: their answers dispatch their events when nothing else came in
+ * between (`callSent`, `callAnswered`), and while any is unanswered the loop does not block on the
+ * stream.
  */
 export class EventReader {
   private readonly fanout: EventFanout;
@@ -53,6 +56,17 @@ export class EventReader {
   private running = false;
   private broken = false;
   private loop: Promise<void> | null = null;
+  /** This node's write calls sent and not answered yet (see `callSent`). */
+  private callsInFlight = 0;
+  /** Write calls answered so far (or failed), and the read loop waiting for a count of them. */
+  private callsAnswered = 0;
+  private answerWait: { count: number; resolve: () => void } | null = null;
+  /** The stream must be read even while calls are in flight: another node's entries, a waiter. */
+  private mustRead = false;
+  /** Resumes the read loop while it is parked (see `parked`). */
+  private wake: (() => void) | null = null;
+  /** Deliveries, one after the other, whichever path (read, call answered) they come from. */
+  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly connection: Redis,
@@ -76,6 +90,8 @@ export class EventReader {
   /** Stops reading and closes the reader's connection. */
   async stop(): Promise<void> {
     this.running = false;
+    this.resume();
+    this.answerWait?.resolve();
     this.connection.disconnect();
     await this.loop;
     this.releaseAll();
@@ -107,6 +123,8 @@ export class EventReader {
     // This node wrote it: when it comes round, dispatch the writer's object (as the embedded stores
     // do) instead of parsing the same text back.
     if (event) this.own.set(seq, event);
+    // Without an event it is no write-many call of this node's (whose answer dispatches it): read.
+    else this.readNow();
     return new Promise((resolve) => {
       this.waiters.push({ seq, resolve, deadline: performance.now() + this.deliveryWaitMs });
       this.expiry ??= setTimeout(() => this.expire(), this.deliveryWaitMs);
@@ -122,12 +140,48 @@ export class EventReader {
     if (event.seq > this.delivered && this.own.size < MAX_OWN) this.own.set(event.seq, event);
   }
 
+  /**
+   * This node sent a write call. While any is unanswered the read loop does not wait on the stream:
+   * its own entries would wake it, to be read back for nothing. The answers say what it missed.
+   */
+  callSent(): void {
+    this.callsInFlight++;
+  }
+
+  /**
+   * A write call was answered: its writes took the seqs after `first` up to `last` (`null`: it
+   * failed). When the last seq dispatched here is `first` — nothing from another node came in
+   * between — and every event of the call is held (`remember`, `delivery`), they are dispatched now,
+   * in seq order, without reading the stream; otherwise the read loop reads from where it is.
+   */
+  callAnswered(range: { first: number; last: number } | null): void {
+    this.callsInFlight--;
+    this.callsAnswered++;
+    if (range && range.last > range.first) void this.serially(() => this.deliverOwn(range.first, range.last));
+    if (this.callsInFlight === 0) this.resume();
+    if (this.answerWait && this.callsAnswered >= this.answerWait.count) {
+      const { resolve } = this.answerWait;
+      this.answerWait = null;
+      void this.serially(resolve);
+    }
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
+      if (this.parked()) {
+        await new Promise<void>((resolve) => { this.wake = resolve; });
+        continue;
+      }
+      this.mustRead = false;
       try {
         const reply = (await this.connection.call('XREAD', 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.streamKey, `${this.delivered}-0`)) as XReadReply;
         if (this.broken) await this.healed();
-        for (const [, entries] of reply ?? []) await this.deliver(entries);
+        // Calls unanswered now have most likely put their entries in this read, ahead of their
+        // answers: those answers dispatch them from the writer's objects (the read then skips them),
+        // where handling the read first would parse and rebuild them. Another node's entries wait
+        // for the answers as well (about one round trip).
+        if (reply && this.callsInFlight > 0) await this.answersTo(this.callsAnswered + this.callsInFlight);
+        for (const [, entries] of reply ?? []) await this.serially(() => this.deliver(entries));
       } catch (error) {
         if (!this.running) break;
         this.lost(error);
@@ -136,7 +190,56 @@ export class EventReader {
     }
   }
 
-  private async deliver(entries: Entry[]): Promise<void> {
+  /** Waits for the answers of this node's calls rather than the stream (see `callSent`). */
+  private parked(): boolean {
+    return this.callsInFlight > 0 && !this.mustRead && !this.broken;
+  }
+
+  /** Resolves once `count` calls were answered (or failed), after the deliveries of their answers. */
+  private answersTo(count: number): Promise<void> {
+    return new Promise((resolve) => { this.answerWait = { count, resolve }; });
+  }
+
+  /** Makes the read loop read the stream now, even while calls are in flight. */
+  private readNow(): void {
+    this.mustRead = true;
+    this.resume();
+  }
+
+  private resume(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private serially<T>(step: () => T | Promise<T>): Promise<T> {
+    const next = this.chain.then(step);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The events of one answered call of this node, when nothing came before them unread. */
+  private deliverOwn(first: number, last: number): void {
+    if (!this.running || this.broken || this.delivered >= last) return;
+    if (this.delivered !== first || !this.holdsAll(first, last)) {
+      this.readNow();
+      return;
+    }
+    for (let seq = first + 1; seq <= last; seq++) {
+      const event = this.own.get(seq)!;
+      this.own.delete(seq);
+      this.delivered = seq;
+      this.fanout.emit(event);
+    }
+    this.release();
+  }
+
+  private async deliver(all: Entry[]): Promise<void> {
+    // Entries an answered call already dispatched (a read sent before the call) are not parsed again.
+    let skip = 0;
+    while (skip < all.length && entrySeq(all[skip]!) <= this.delivered) skip++;
+    if (skip === all.length) return;
+    const entries = skip === 0 ? all : all.slice(skip);
     const decoded = this.own.size === 0 ? this.decode(entries, this.delivered) : this.eventsOf(entries);
     const events = Array.isArray(decoded) ? decoded : await decoded;
     if (events.length > 0 && events[0]!.seq > this.delivered + 1) this.skipped(events[0]!.seq);

@@ -41,26 +41,29 @@ export class EventRebuilder {
   events(items: StreamItem[], keep: boolean): HubEvent[] | Promise<HubEvent[]> {
     const docs = documentsIn(items);
     // Every source is taken now: while a fetch is awaited, this node's writes may replace its copies.
+    // By position, not by a `id@seq` key: a string built and hashed per event cost the reading node
+    // more than the lookups themselves; the map is for documents of full items and fetches (rare).
+    const sources: Array<Source | undefined> = new Array<Source | undefined>(items.length);
     const missing: PlainItem[] = [];
-    for (const item of items) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
       if (!isPlain(item)) continue;
-      const key = docKey(item.id, item.d);
-      if (docs.has(key)) continue;
-      const copy = this.recent.onDocument(item.id, item.d);
-      if (copy) docs.set(key, copy);
+      const source = (docs.size > 0 ? docs.get(docKey(item.id, item.d)) : undefined) ?? this.recent.onDocument(item.id, item.d);
+      if (source) sources[i] = source;
       else missing.push(item);
     }
-    if (missing.length === 0) return this.build(items, docs, keep);
-    return this.fetch(missing, docs).then(() => this.build(items, docs, keep));
+    if (missing.length === 0) return this.build(items, sources, docs, keep);
+    return this.fetch(missing, docs).then(() => this.build(items, sources, docs, keep));
   }
 
-  private build(items: StreamItem[], docs: Map<string, Source>, keep: boolean): HubEvent[] {
+  private build(items: StreamItem[], sources: Array<Source | undefined>, docs: Map<string, Source>, keep: boolean): HubEvent[] {
     const events: HubEvent[] = [];
-    for (const item of items) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
       if (isEvent(item)) {
         events.push(item.event);
       } else if (isPlain(item)) {
-        const source = docs.get(docKey(item.id, item.d));
+        const source = sources[i] ?? docs.get(docKey(item.id, item.d));
         if (!source) {
           // Only a Redis that lost data gets here: the item's document is nowhere.
           this.logger.error({ seq: item.seq, id: item.id, docSeq: item.d }, 'no document to rebuild an event from; skipped');

@@ -90,7 +90,12 @@ export class RedisStore implements ActivityStore {
     // The live reader keeps this node's copies in step with every change, from any node.
     this.reader = new EventReader(readerConnection, this.keys.events, (entries, after) => this.rebuilder.events(decodeEntries(entries, after), true), this.logger);
     this.scripts = defineScripts(this.redis);
-    this.writes = new WriteBatch(async (items) => await this.scripts['write-many'](this.prefix, this.eventLogSize, ...items) as number[]);
+    // The reader hears of every call: its answer dispatches this node's own events when nothing
+    // came in between, so a writing node does not read back what it wrote.
+    this.writes = new WriteBatch(
+      async (items) => await this.scripts['write-many'](this.prefix, this.eventLogSize, ...items) as number[],
+      { sent: () => this.reader.callSent(), answered: (range) => this.reader.callAnswered(range) },
+    );
     // A lost or trimmed stream may have hidden changes: every copy goes.
     this.reader.onGap(() => this.recent.clear());
     this.access = new RedisAccessStore(this.redis, this.keys, this.scripts);
@@ -120,8 +125,9 @@ export class RedisStore implements ActivityStore {
   /**
    * A progress update (only the live fields changed, from the copy this node holds at `expectSeq`)
    * is written as a plain item and resolves on the script's reply: stored in the hash and the stream
-   * by then, so a `get` on any node sees it; this node dispatches its event when the stream brings
-   * it, in seq order, as every node does. Any other write stores the whole activity; creates and
+   * by then, so a `get` on any node sees it; this node dispatches its event in seq order, as every
+   * node does: from the call's answer when nothing from another node came before it, else when the
+   * stream brings it. Any other write stores the whole activity; creates and
    * ends also wait until this node dispatched their event, as with the embedded stores (a cancel
    * has aborted this node's work, and a listener has seen the end, when the call resolves).
    */
@@ -169,6 +175,7 @@ export class RedisStore implements ActivityStore {
     // This node's reader dispatches this object rather than rebuilding it (as with the SQLite
     // store, the object returned is the one dispatched).
     if (change.type !== 'activity.updated') await this.reader.delivery(seq, event);
+    else this.reader.remember(event);
     return event;
   }
 

@@ -7,7 +7,19 @@ import { toStoreError } from './unavailable.js';
  */
 const MAX_ITEMS = 16;
 
-/** One queued write: its 11 script arguments, and who waits for its seq. */
+/**
+ * Told of every script call: when it is sent, and when it is answered with the seq range its writes
+ * took (`first` exclusive, `last` inclusive; equal when none was written) or failed (`null`).
+ * `answered` runs after every write of the call has resolved (and its caller's continuation has run).
+ */
+export interface CallObserver {
+  sent(): void;
+  answered(range: { first: number; last: number } | null): void;
+}
+
+const unobserved: CallObserver = { sent() {}, answered() {} };
+
+/** One queued write: its script arguments, and who waits for its seq. */
 interface Queued {
   args: Array<string | number>;
   resolve: (seq: number | null) => void;
@@ -26,8 +38,14 @@ export class WriteBatch {
   private queue: Queued[] = [];
   private scheduled = false;
 
-  /** @param send runs the script with the items' arguments concatenated; resolves one seq (0: failed) per item. */
-  constructor(private readonly send: (args: Array<string | number>) => Promise<number[]>) {}
+  /**
+   * @param send runs the script with the items' arguments concatenated; resolves one seq (0: failed)
+   * per item, then the seq before the call's first.
+   */
+  constructor(
+    private readonly send: (args: Array<string | number>) => Promise<number[]>,
+    private readonly observer: CallObserver = unobserved,
+  ) {}
 
   /** Queues one write for this turn's call; resolves to its new `seq`, or `null` if its condition failed. */
   enqueue(args: Array<string | number>): Promise<number | null> {
@@ -51,9 +69,21 @@ export class WriteBatch {
   private sendBatch(batch: Queued[]): void {
     const args: Array<string | number> = [];
     for (const q of batch) for (const a of q.args) args.push(a);
+    this.observer.sent();
     this.send(args).then(
-      (seqs) => batch.forEach((q, i) => q.resolve(seqs[i] ? Number(seqs[i]) : null)),
+      (seqs) => {
+        const first = Number(seqs[batch.length] ?? 0);
+        let last = first;
+        for (let i = 0; i < batch.length; i++) {
+          const seq = seqs[i] ? Number(seqs[i]) : null;
+          if (seq !== null && seq > last) last = seq;
+          batch[i]!.resolve(seq);
+        }
+        // After the writes' own continuations (queued by the resolves above), which record their events.
+        queueMicrotask(() => this.observer.answered({ first, last }));
+      },
       (error: unknown) => {
+        this.observer.answered(null);
         const mapped = toStoreError(error);
         for (const q of batch) q.reject(mapped);
       },

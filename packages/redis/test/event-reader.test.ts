@@ -3,7 +3,7 @@ import type { HubEvent } from '@activityd/protocol/types';
 import { Redis } from 'ioredis';
 import { EventReader } from '../src/event-reader.js';
 import { decodeEntries, isEvent } from '../src/stream-items.js';
-import { REDIS_URL, deletePrefix, redisAvailable, testPrefix } from './redis-fixture.js';
+import { REDIS_URL, deletePrefix, redisAvailable, sleep, testPrefix, until } from './redis-fixture.js';
 
 // The reader's wait for a writer's own event: released when the entry comes round (dispatching the
 // writer's object), or after the wait when it never does — with one timer for all waiters.
@@ -111,5 +111,51 @@ describe.runIf(available)('EventReader delivery', () => {
     expect(seen.map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(seen[1]).toBe(ours);
     expect(seen[2]).toEqual(full(3));
+  });
+
+  it('while this node\'s write calls are in flight it reads no stream: an answer dispatches the call\'s events, or a read when another node wrote in between', async () => {
+    const { r, seen, append, appendBatch } = await reader(5_000);
+    const mine = (seq: number) => ({ seq, type: 'activity.updated', at: 1, activity: { id: `a${seq}` } }) as unknown as HubEvent;
+    let reads = 0;
+    const call = r.connection.call.bind(r.connection);
+    r.connection.call = ((...args: Parameters<typeof call>) => {
+      if (args[0] === 'XREAD') reads++;
+      return call(...args);
+    }) as typeof call;
+    await append(1, { seq: 1, type: 'change.model', at: 1, change: {} });
+    await until(() => seen.length === 1);
+    await sleep(50);
+    const readsBefore = reads;
+    // Two calls in flight: answering one leaves the loop waiting for the other.
+    r.callSent();
+    r.callSent();
+    const [two, three] = [mine(2), mine(3)];
+    r.remember(two);
+    r.remember(three);
+    // Not JSON: parsing it would break the reader. The read already waiting returns with it, and
+    // waits for the answers of the calls in flight rather than handling it first.
+    await appendBatch(3, 'written by this node');
+    await sleep(50);
+    expect(seen).toHaveLength(1);
+    r.callAnswered({ first: 1, last: 3 });
+    await until(() => seen.length === 3);
+    expect(seen[1]).toBe(two);
+    expect(seen[2]).toBe(three);
+    expect(reads).toBe(readsBefore);
+    // Another node's entry (4) came before this node's call (5): the answer makes the loop read both,
+    // once the call still in flight is answered too.
+    r.callSent();
+    const five = mine(5);
+    r.remember(five);
+    await append(4, { seq: 4, type: 'change.model', at: 1, change: {} });
+    await appendBatch(5, 'written by this node');
+    r.callAnswered({ first: 4, last: 5 });
+    await sleep(50);
+    expect(seen).toHaveLength(3);
+    r.callAnswered(null);
+    await until(() => seen.length === 5);
+    expect(seen.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(seen[4]).toBe(five);
+    expect(reads).toBeGreaterThan(readsBefore);
   });
 });

@@ -16,7 +16,9 @@
 --          an activity.updated that changed only those four fields: the event's activity is the
 --          document written at seq F (the last full write) with "live" over it and seq N.
 -- The stream is trimmed to about MAXLEN events by seq (MINID), once per call.
--- Returns one entry per item: its new seq, or 0 when its condition failed (nothing changed).
+-- Returns one entry per item: its new seq, or 0 when its condition failed (nothing changed); then
+-- the seq before the call's first. The writer needs no stream read for its own entry when that
+-- equals the last seq it dispatched: nothing from another node came in between.
 --
 -- The hash: doc (public activity without seq, as of the last full write), dseq (that write's
 -- seq), live (the four live fields' JSON since then, '' when none), seq, state, runner, lex, parent.
@@ -134,4 +136,5 @@ if last ~= first then
   redis.call('XADD', events, last .. '-0', 'b', '[' .. table.concat(items, ',') .. ']')
   redis.call('XTRIM', events, 'MINID', '~', math.max(0, last - maxlen + 1))
 end
+results[#results + 1] = first
 return results
