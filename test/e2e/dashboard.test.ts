@@ -43,6 +43,8 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await signInWithForm(page, TOKEN);
     await waitFor('the live indicator', async () => (await connection(page)) === 'live');
     expect(await page.evaluate(() => sessionStorage.getItem('activityd.token'))).toBe(TOKEN);
+    // A new server has no activity yet: the page says how to see some move, not just "nothing matches".
+    expect(await page.locator('.scroller .empty').textContent()).toContain('activityd demo');
     await page.reload();
     await waitFor('the live indicator after a reload', async () => (await connection(page)) === 'live');
   });

@@ -93,7 +93,9 @@ export function ActivityList({ activities, ids: idsSignal, now, names, selected,
   ));
   return (
     <div class="scroller" ref={scroller} tabIndex={-1}>
-      {ids.length === 0 && <p class="empty">No activity matches. Running work appears here the moment it starts.</p>}
+      {ids.length === 0 && (activities.byId.size === 0
+        ? <p class="empty">No activity here yet. Work appears the moment it starts: create one through the API (the README has examples), or run <code>activityd demo</code> (<code>npm run demo</code> in a clone) to watch simulated work.</p>
+        : <p class="empty">No activity matches these filters.</p>)}
       <ul class="rows" aria-label="Activities" style={{ height: `${ids.length * ROW_HEIGHT}px` }}>{rows}</ul>
     </div>
   );
