@@ -23,8 +23,8 @@
 // second (requestAnimationFrame callbacks); frame gaps (two frames more than 55 ms apart, i.e. over 3
 // intervals at 60 Hz: the page drew nothing meanwhile, which a GC task causes without any 'longtask'
 // entry); lag: per frame that drew a change, how long the oldest change it drew had been known to the
-// server (`window.activitydStats`, same clock); JS heap (CDP Performance.getMetrics); and the gzipped size of the dashboard's JavaScript. The running
-// phase is run a second time under a Chromium trace, which gives each main-thread task's CPU time
+// server (`window.activitydStats`, same clock); JS heap (CDP Performance.getMetrics); and the gzipped
+// size of the dashboard's JavaScript. The running phase is run a second time under a Chromium trace, which gives each main-thread task's CPU time
 // beside its wall time: on a shared machine a long task may be mostly time the thread was preempted.
 // Each phase also lists its long tasks' start times (ms after the phase began; negative for a task that
 // began before and was reported late). With --trace-dir the whole run, from before the page loads, runs
