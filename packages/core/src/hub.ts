@@ -397,6 +397,7 @@ export class ActivityHub {
     } catch (error) {
       end = { state: 'failed', error: errorOf(error) };
     }
+    await reporter.settled(); // reports never fail: `reportInternal` logs and swallows
     this.work.delete(id);
     try {
       return await this.end(id, end, SYSTEM);

@@ -46,6 +46,7 @@ export class CoalescingReporter {
   private pending: ActivityPatch | null = null;
   private batch: { done: Promise<void>; resolve: () => void } | null = null;
   private writing = false;
+  private draining: Promise<void> = Promise.resolve();
 
   constructor(private readonly write: (patch: ActivityPatch) => Promise<void>) {}
 
@@ -57,8 +58,17 @@ export class CoalescingReporter {
       : patch;
     this.batch ??= newBatch();
     const { done } = this.batch;
-    if (!this.writing) void this.drain();
+    if (!this.writing) this.draining = this.drain();
     return done;
+  }
+
+  /**
+   * Resolves once every report made so far is written (or found the activity ended). The hub
+   * waits for it before ending the work, so a report the work did not await is not overtaken by
+   * the end: `void ctx.progress(100, 'last'); return result` shows 100 and 'last', then completed.
+   */
+  settled(): Promise<void> {
+    return this.draining;
   }
 
   private async drain(): Promise<void> {

@@ -91,6 +91,21 @@ describe('run: in-process work', () => {
     await ended;
   });
 
+  it.each(['returns', 'throws'])('a last report the work does not await lands before the end, when the work %s', async (how) => {
+    const { hub, eventsOf } = await startHub();
+    const { activity, ended } = await hub.run({ type: 'library.scan' }, async (ctx) => {
+      await ctx.progress(75, 'Arrival (2016)');
+      // Work between reports (as a scan does): the next report's write waits for a turn of the loop.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      void ctx.progress(100, 'Dune (2021)');
+      if (how === 'throws') throw new Error('disk full');
+      return { scanned: 4 };
+    });
+    const done = await ended;
+    expect(done).toMatchObject({ state: how === 'returns' ? 'completed' : 'failed', progress: 100, subtitle: 'Dune (2021)' });
+    expect(eventsOf(activity.id, 'activity.updated').at(-1)!.activity).toMatchObject({ state: 'running', progress: 100, subtitle: 'Dune (2021)' });
+  });
+
   it('a tight loop of awaited reports on the memory store still lets the event loop turn', async () => {
     const { hub } = await startHub();
     let ticks = 0;
