@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,6 +35,9 @@ describe('activityd serve', () => {
     const second = await startServe(['serve', '--port', '0', '--data-dir', dir, '--log-level', 'warn']);
     servers.push(second);
     expect(second.output()).not.toContain(token);
+    // The hint names a command that exists from here: no `activityd` is on the PATH of a clone.
+    const hint = /new one: node (\S+) admin-token --reset/.exec(second.output())?.[1];
+    expect(hint && existsSync(hint)).toBe(true);
     expect((await fetch(`${second.url}/v1/activities`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });
 

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { ActivityHub, MemoryStore, type ActivityStore, type Logger } from '@activityd/core';
 import { SqliteStore } from '@activityd/core/sqlite';
 import { buildServer, createLogger } from '@activityd/server';
@@ -86,7 +86,7 @@ export async function serve(config: ServeConfig, out: (line: string) => void): P
     // One click for a newcomer: the dashboard signs in with it once and drops it from the address bar.
     lines.push(`dashboard, signed in: ${url}?token=${encodeURIComponent(created)}`);
   }
-  else if (!config.adminToken) lines.push('admin token: the one printed at first start (new one: activityd admin-token --reset)');
+  else if (!config.adminToken) lines.push(`admin token: the one printed at first start (new one: ${selfCommand()} admin-token --reset)`);
   out(lines.join('\n'));
   return {
     url,
@@ -108,4 +108,15 @@ export async function serve(config: ServeConfig, out: (line: string) => void): P
       await hub.stop();
     },
   };
+}
+
+/**
+ * This CLI as it was started, to run it again: `activityd` when run by that name (an installed
+ * bin), else `node <script>` (`npm start` in a clone, where no `activityd` is on the PATH).
+ */
+function selfCommand(): string {
+  const script = process.argv[1] ?? '';
+  if (basename(script) === 'activityd') return 'activityd';
+  const near = relative(process.cwd(), script);
+  return `node ${near && !near.startsWith('..') ? near : script}`;
 }
