@@ -427,11 +427,15 @@ async function runLibrary(kind, url, redis, rate = 0) {
     };
     // Open loop: the activities in turn. An update of an activity with one still in flight waits
     // for it, as one reporter's updates do (two at once would fail each other's CAS and retry); its
-    // latency counts from when it was issued.
-    const tails = new Map();
+    // latency counts from when it was issued. The last update of each activity is held in a slot
+    // by its index, not in a Map with a set and a delete per update: V8 reallocates a long-lived
+    // Map's table in the old generation, and each replaced table kept the promises it held alive
+    // through scavenges (garbage BullMQ's side of this process did not have).
+    const tails = new Array(ids.length).fill(undefined);
     let next = 0;
     const issueOne = () => {
-      const id = ids[next++ % ids.length];
+      const slot = next++ % ids.length;
+      const id = ids[slot];
       const progress = (sent++ % 10_000) / 100;
       const at = performance.timeOrigin + performance.now();
       const recording = state.recording;
@@ -442,11 +446,11 @@ async function runLibrary(kind, url, redis, rate = 0) {
           ackedAfter.push(performance.timeOrigin + performance.now() - at);
         }
       };
-      const tail = tails.get(id);
+      const tail = tails[slot];
       const done = tail ? tail.then(update) : update();
       const settled = done.catch(() => undefined);
-      tails.set(id, settled);
-      void settled.then(() => { if (tails.get(id) === settled) tails.delete(id); });
+      tails[slot] = settled;
+      void settled.then(() => { if (tails[slot] === settled) tails[slot] = undefined; });
       return done;
     };
     const open = rate > 0 ? openLoop(rate, issueOne) : null;
