@@ -25,6 +25,8 @@
 // load generator writes the PATCH) to the moment the subscriber has it (QueueEvents emits 'progress';
 // the WebSocket client receives the frame), both measured in this process. Updates/s counts
 // acknowledged updates in the measured window; every acknowledged update must reach the subscriber.
+// Each side also prints this process's scavenges in its window (count, pauses, full collections):
+// BullMQ's worker and listener, or activityd's writing node.
 import { spawnSync } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -32,7 +34,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, arch, loadavg, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { constants as perfConstants, performance, PerformanceObserver } from 'node:perf_hooks';
 import process from 'node:process';
 import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -104,6 +106,28 @@ class Latencies {
   }
 }
 
+/**
+ * This process's garbage collections while `on`: each scavenge's pause, and how many were full
+ * (mark-compact) collections. A scavenge stops the process, so its pauses are part of every
+ * latency figure of the side that runs in this process (BullMQ's worker and listener, activityd's
+ * writing node).
+ */
+const collections = { on: false, scavenges: [], full: 0 };
+new PerformanceObserver((list) => {
+  if (!collections.on) return;
+  for (const entry of list.getEntries()) {
+    if (entry.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) collections.scavenges.push(entry.duration);
+    else collections.full++;
+  }
+}).observe({ entryTypes: ['gc'] });
+
+/** The pauses of this process's collections during the window (see `collections`). */
+function collectionsSummary() {
+  const pauses = Float64Array.from(collections.scavenges).sort();
+  const at = (p) => (pauses.length ? pauses[Math.min(pauses.length - 1, Math.ceil(p * pauses.length) - 1)] : NaN);
+  return { scavenges: pauses.length, p50Ms: at(0.5), p90Ms: at(0.9), maxMs: at(1), totalMs: pauses.reduce((a, b) => a + b, 0), full: collections.full };
+}
+
 /** Measures one side between `start()` and `stop()`: window, this process's CPU, Redis CPU, server CPU. */
 async function measure(side, redis, { server, acked, delivered, latencies, phase, warmupMs = config.warmupMs, durationMs = config.durationMs }) {
   await phase(warmupMs);
@@ -113,10 +137,17 @@ async function measure(side, redis, { server, acked, delivered, latencies, phase
   const acked0 = acked();
   if (flags.commandstats) await redis.config('RESETSTAT');
   latencies.measuring = true;
+  collections.scavenges = [];
+  collections.full = 0;
+  collections.on = true;
   const t0 = performance.now();
   await phase(durationMs);
   const seconds = (performance.now() - t0) / 1000;
   latencies.measuring = false;
+  collections.on = false;
+  const gc = collectionsSummary();
+  log(`  ${side}: this process's scavenges in the window: ${gc.scavenges}, pause p50 ${fmt(gc.p50Ms, 2)}, p90 ${fmt(gc.p90Ms, 2)}, ` +
+    `max ${fmt(gc.maxMs, 2)} ms, ${fmt(gc.totalMs, 1)} ms in all; full collections ${gc.full}`);
   const updates = acked() - acked0;
   const cpu = process.cpuUsage(cpu0);
   const redisCpu = (await redisCpuSeconds(redis)) - redis0;
@@ -130,6 +161,7 @@ async function measure(side, redis, { server, acked, delivered, latencies, phase
     redisMicrosPerUpdate: (redisCpu * 1e6) / updates,
     redisCpuShare: redisCpu / seconds,
     commands,
+    gc,
     check: async () => {
       for (let still = 0, last = -1; delivered() < acked() && still < 40; ) {
         await sleep(50);
@@ -427,11 +459,15 @@ async function runLibrary(kind, url, redis, rate = 0) {
     };
     // Open loop: the activities in turn. An update of an activity with one still in flight waits
     // for it, as one reporter's updates do (two at once would fail each other's CAS and retry); its
-    // latency counts from when it was issued.
-    const tails = new Map();
+    // latency counts from when it was issued. The last update of each activity is held in a slot
+    // by its index, not in a Map with a set and a delete per update: V8 reallocates a long-lived
+    // Map's table in the old generation, and each replaced table kept the promises it held alive
+    // through scavenges (garbage BullMQ's side of this process did not have).
+    const tails = new Array(ids.length).fill(undefined);
     let next = 0;
     const issueOne = () => {
-      const id = ids[next++ % ids.length];
+      const slot = next++ % ids.length;
+      const id = ids[slot];
       const progress = (sent++ % 10_000) / 100;
       const at = performance.timeOrigin + performance.now();
       const recording = state.recording;
@@ -442,11 +478,11 @@ async function runLibrary(kind, url, redis, rate = 0) {
           ackedAfter.push(performance.timeOrigin + performance.now() - at);
         }
       };
-      const tail = tails.get(id);
+      const tail = tails[slot];
       const done = tail ? tail.then(update) : update();
       const settled = done.catch(() => undefined);
-      tails.set(id, settled);
-      void settled.then(() => { if (tails.get(id) === settled) tails.delete(id); });
+      tails[slot] = settled;
+      void settled.then(() => { if (tails[slot] === settled) tails[slot] = undefined; });
       return done;
     };
     const open = rate > 0 ? openLoop(rate, issueOne) : null;

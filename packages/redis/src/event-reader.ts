@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { HubEvent } from '@activityd/protocol/types';
 import { EventFanout, type Logger } from '@activityd/core';
+import { OwnEvents } from './own-events.js';
 import { entrySeq, type Entry } from './stream-items.js';
 
 /** How long one blocking read waits for new events before asking again. */
@@ -25,6 +26,8 @@ const DELIVERY_WAIT_MS = 1_000;
  * (a reader cut off while writes go on) they are read back from the stream like other nodes' events.
  */
 const MAX_OWN = 100_000;
+/** Slots of the ring those events are held in: the power of two above `MAX_OWN`. */
+const OWN_SLOTS = 131_072;
 
 type XReadReply = Array<[key: string, entries: Entry[]]> | null;
 
@@ -50,8 +53,8 @@ export class EventReader {
   private readonly waiters: Array<{ seq: number; resolve: () => void; deadline: number }> = [];
   /** One timer for every waiter's deadline, not one per write (a timer each cost the writer µs). */
   private expiry: NodeJS.Timeout | null = null;
-  /** Events this node wrote and waits for, by seq (see `delivery`). */
-  private readonly own = new Map<number, HubEvent>();
+  /** Events this node wrote and waits for, by seq (see `delivery`, `remember`). */
+  private readonly own = new OwnEvents(OWN_SLOTS);
   private delivered = 0;
   private running = false;
   private broken = false;
@@ -122,7 +125,7 @@ export class EventReader {
     if (!this.running || this.broken || this.fanout.size === 0 || this.delivered >= seq) return Promise.resolve();
     // This node wrote it: when it comes round, dispatch the writer's object (as the embedded stores
     // do) instead of parsing the same text back.
-    if (event) this.own.set(seq, event);
+    if (event) this.own.set(event);
     // Without an event it is no write-many call of this node's (whose answer dispatches it): read.
     else this.readNow();
     return new Promise((resolve) => {
@@ -137,7 +140,7 @@ export class EventReader {
    * this node) is then neither parsed nor rebuilt; every other entry is read as any node reads it.
    */
   remember(event: HubEvent): void {
-    if (event.seq > this.delivered && this.own.size < MAX_OWN) this.own.set(event.seq, event);
+    if (event.seq > this.delivered && this.own.size < MAX_OWN) this.own.set(event);
   }
 
   /**
@@ -226,8 +229,7 @@ export class EventReader {
       return;
     }
     for (let seq = first + 1; seq <= last; seq++) {
-      const event = this.own.get(seq)!;
-      this.own.delete(seq);
+      const event = this.own.take(seq)!;
       this.delivered = seq;
       this.fanout.emit(event);
     }
@@ -252,9 +254,7 @@ export class EventReader {
       const event = events[i]!;
       this.delivered = event.seq;
       // An event this node wrote is dispatched as the writer's object (see `delivery`, `remember`).
-      const own = this.own.get(event.seq);
-      if (own) this.own.delete(event.seq);
-      this.fanout.emit(own ?? event);
+      this.fanout.emit(this.own.take(event.seq) ?? event);
     }
     const last = entries.at(-1);
     if (last) this.delivered = Math.max(this.delivered, entrySeq(last));

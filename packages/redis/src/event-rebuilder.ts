@@ -13,6 +13,12 @@ interface Source {
   runner: string | null | undefined;
 }
 
+/** The sources of one read's plain items, by position: their documents and runners. */
+interface Sources {
+  documents: Array<Source['activity'] | undefined>;
+  runners: Array<Source['runner']>;
+}
+
 /** How many entries one look through the stream reads at a time. */
 const SCAN_PAGE = 200;
 
@@ -40,41 +46,53 @@ export class EventRebuilder {
    */
   events(items: StreamItem[], keep: boolean): HubEvent[] | Promise<HubEvent[]> {
     const docs = documentsIn(items);
-    // Every source is taken now: while a fetch is awaited, this node's writes may replace its copies.
-    // By position, not by a `id@seq` key: a string built and hashed per event cost the reading node
-    // more than the lookups themselves; the map is for documents of full items and fetches (rare).
-    const sources: Array<Source | undefined> = new Array<Source | undefined>(items.length);
+    // Every source is taken now. By position, not by a `id@seq` key: a string built and hashed per
+    // event cost the reading node more than the lookups themselves; the map is for documents of
+    // full items and fetches (rare).
+    const sources: Sources = { documents: new Array<Source['activity'] | undefined>(items.length), runners: new Array<Source['runner']>(items.length) };
     const missing: PlainItem[] = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       if (!isPlain(item)) continue;
       const source = (docs.size > 0 ? docs.get(docKey(item.id, item.d)) : undefined) ?? this.recent.onDocument(item.id, item.d);
-      if (source) sources[i] = source;
-      else missing.push(item);
+      if (!source) {
+        missing.push(item);
+        continue;
+      }
+      sources.documents[i] = source.activity;
+      sources.runners[i] = source.runner;
     }
     if (missing.length === 0) return this.build(items, sources, docs, keep);
+    // While a fetch is awaited, this node's writes may change its copies (in place): the documents
+    // taken from them are copied first.
+    for (let i = 0; i < items.length; i++) {
+      const document = sources.documents[i];
+      if (document) sources.documents[i] = { ...document };
+    }
     return this.fetch(missing, docs).then(() => this.build(items, sources, docs, keep));
   }
 
-  private build(items: StreamItem[], sources: Array<Source | undefined>, docs: Map<string, Source>, keep: boolean): HubEvent[] {
+  private build(items: StreamItem[], sources: Sources, docs: Map<string, Source>, keep: boolean): HubEvent[] {
     const events: HubEvent[] = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       if (isEvent(item)) {
         events.push(item.event);
       } else if (isPlain(item)) {
-        const source = sources[i] ?? docs.get(docKey(item.id, item.d));
-        if (!source) {
+        const fetched = sources.documents[i] ? undefined : docs.get(docKey(item.id, item.d));
+        const document = sources.documents[i] ?? fetched?.activity;
+        if (!document) {
           // Only a Redis that lost data gets here: the item's document is nowhere.
           this.logger.error({ seq: item.seq, id: item.id, docSeq: item.d }, 'no document to rebuild an event from; skipped');
           continue;
         }
-        const activity = withLive(source.activity, item.live, item.seq);
+        const runner = fetched ? fetched.runner : sources.runners[i];
+        const activity = withLive(document, item.live, item.seq);
         events.push({ seq: item.seq, type: 'activity.updated', at: item.live.updatedAt, activity });
-        if (keep && source.runner !== undefined) this.recent.keep({ activity, runner: source.runner, docSeq: item.d });
+        if (keep && runner !== undefined) this.recent.keep(activity, runner, item.d);
       } else {
         events.push({ seq: item.seq, type: item.type, at: item.at, activity: item.activity });
-        if (keep) this.recent.keep({ activity: item.activity, runner: item.runner ?? null, docSeq: item.seq });
+        if (keep) this.recent.keep(item.activity, item.runner ?? null, item.seq);
       }
     }
     return events;

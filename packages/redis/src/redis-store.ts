@@ -145,7 +145,7 @@ export class RedisStore implements ActivityStore {
     }
     const activity = toPublic(a);
     activity.seq = seq;
-    this.recent.keep({ activity, runner: a.runner, docSeq });
+    this.recent.keep(activity, a.runner, docSeq);
     const event: ActivityEvent = { seq, type: 'activity.updated', at: a.updatedAt, activity };
     // This node's reader dispatches this very object when the entry comes round, rather than
     // parsing and rebuilding what it just wrote (the same event, as every other node builds it).
@@ -168,7 +168,7 @@ export class RedisStore implements ActivityStore {
       return null;
     }
     activity.seq = seq;
-    this.recent.keep({ activity, runner: a.runner, docSeq: seq });
+    this.recent.keep(activity, a.runner, seq);
     // Its JSON is not recorded with rememberWireJson: a WeakMap entry per write cost more (about
     // 7 µs a write here) than serialising on demand, which only an HTTP reply or a stream does.
     const event: ActivityEvent = { seq, type: change.type, at: a.updatedAt, activity };
@@ -193,7 +193,7 @@ export class RedisStore implements ActivityStore {
     if (cached) return cached;
     const [stored] = await guarded(() => fetchVersions(this.redis, this.keys, [id]));
     if (!stored) return undefined;
-    this.recent.keep({ activity: toPublic(stored.activity), runner: stored.activity.runner, docSeq: stored.docSeq });
+    this.recent.keep(toPublic(stored.activity), stored.activity.runner, stored.docSeq);
     return stored.activity;
   }
 

@@ -19,13 +19,6 @@ export interface CallObserver {
 
 const unobserved: CallObserver = { sent() {}, answered() {} };
 
-/** One queued write: its script arguments, and who waits for its seq. */
-interface Queued {
-  args: Array<string | number>;
-  resolve: (seq: number | null) => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * Sends the activity writes queued during one event-loop turn as one `write-many` script call
  * (like the SQLite store's group commit): a script call costs Redis several times the commands
@@ -33,9 +26,19 @@ interface Queued {
  * result (its new `seq`, or `null` when its condition failed); if the call fails, every write of
  * the batch rejects with the error (a lost connection as the coded 503 `UnavailableError`, as
  * `guarded` maps it), so none was acknowledged.
+ *
+ * A write's arguments are copied into the turn's arguments as it is queued, and its resolvers kept
+ * in arrays by position: no object per write is held until the answer. V8 pretenures an allocation
+ * site whose objects outlive a scavenge (as held writes did in some runs, in a process's first
+ * seconds), and a pretenured object dead in the old generation keeps what it points at through
+ * every scavenge until a full GC: each write's arguments (its live fields' JSON) were then promoted.
  */
 export class WriteBatch {
-  private queue: Queued[] = [];
+  /** The queued writes' arguments, concatenated, and where each write's end. */
+  private args: Array<string | number> = [];
+  private ends: number[] = [];
+  private resolvers: Array<(seq: number | null) => void> = [];
+  private rejecters: Array<(error: unknown) => void> = [];
   private scheduled = false;
 
   /**
@@ -48,9 +51,12 @@ export class WriteBatch {
   ) {}
 
   /** Queues one write for this turn's call; resolves to its new `seq`, or `null` if its condition failed. */
-  enqueue(args: Array<string | number>): Promise<number | null> {
+  enqueue(args: ReadonlyArray<string | number>): Promise<number | null> {
+    for (let i = 0; i < args.length; i++) this.args.push(args[i]!);
+    this.ends.push(this.args.length);
     return new Promise((resolve, reject) => {
-      this.queue.push({ args, resolve, reject });
+      this.resolvers.push(resolve);
+      this.rejecters.push(reject);
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -60,24 +66,28 @@ export class WriteBatch {
 
   private flush(): void {
     this.scheduled = false;
-    const queued = this.queue;
-    this.queue = [];
+    const { args, ends, resolvers, rejecters } = this;
+    this.args = [];
+    this.ends = [];
+    this.resolvers = [];
+    this.rejecters = [];
     // Bounded calls, so one busy turn never holds Redis (single-threaded) for long, and replies overlap.
-    for (let i = 0; i < queued.length; i += MAX_ITEMS) this.sendBatch(queued.slice(i, i + MAX_ITEMS));
+    for (let i = 0; i < ends.length; i += MAX_ITEMS) {
+      const last = Math.min(i + MAX_ITEMS, ends.length);
+      this.sendBatch(args.slice(i === 0 ? 0 : ends[i - 1], ends[last - 1]), resolvers.slice(i, last), rejecters.slice(i, last));
+    }
   }
 
-  private sendBatch(batch: Queued[]): void {
-    const args: Array<string | number> = [];
-    for (const q of batch) for (const a of q.args) args.push(a);
+  private sendBatch(args: Array<string | number>, resolvers: Array<(seq: number | null) => void>, rejecters: Array<(error: unknown) => void>): void {
     this.observer.sent();
     this.send(args).then(
       (seqs) => {
-        const first = Number(seqs[batch.length] ?? 0);
+        const first = Number(seqs[resolvers.length] ?? 0);
         let last = first;
-        for (let i = 0; i < batch.length; i++) {
+        for (let i = 0; i < resolvers.length; i++) {
           const seq = seqs[i] ? Number(seqs[i]) : null;
           if (seq !== null && seq > last) last = seq;
-          batch[i]!.resolve(seq);
+          resolvers[i]!(seq);
         }
         // After the writes' own continuations (queued by the resolves above), which record their events.
         queueMicrotask(() => this.observer.answered({ first, last }));
@@ -85,7 +95,7 @@ export class WriteBatch {
       (error: unknown) => {
         this.observer.answered(null);
         const mapped = toStoreError(error);
-        for (const q of batch) q.reject(mapped);
+        for (const reject of rejecters) reject(mapped);
       },
     );
   }

@@ -82,7 +82,7 @@ describe.runIf(available)('plain stream items become whole events', () => {
     const { hub, redis, keys } = await node();
     const a = await hub.create({ type: 'upload', title: 'old title' }, SYSTEM);
     const recent = new RecentActivities(10);
-    recent.keep({ activity: a, runner: null, docSeq: a.seq });
+    recent.keep(a, null, a.seq);
     await hub.update(a.id, { title: 'new title' }, SYSTEM); // a full write: a new document
     const updated = await hub.update(a.id, { progress: 40 }, SYSTEM); // a plain item on it
     const entries = await redis.xrange(keys.events, `${updated.seq}-0`, '+') as Entry[];
@@ -101,10 +101,10 @@ describe.runIf(available)('plain stream items become whole events', () => {
     const entries = [xPlain.seq, yPlain.seq].map((seq) => redis.xrange(keys.events, `${seq}-0`, `${seq}-0`) as Promise<Entry[]>);
     const items = decodeEntries((await Promise.all(entries)).flat(), 0);
     const recent = new RecentActivities(10);
-    recent.keep({ activity: xPlain, runner: null, docSeq: x.seq }); // y has no copy: fetched
+    recent.keep(xPlain, null, x.seq); // y has no copy: fetched
     const rebuilt = new EventRebuilder(redis, keys, recent, quiet).events(items, true);
     // Meanwhile this node's own full write of x comes back: a new document.
-    recent.keep({ activity: { ...xPlain, title: 'renamed', seq: yPlain.seq + 1 }, runner: null, docSeq: yPlain.seq + 1 });
+    recent.keep({ ...xPlain, title: 'renamed', seq: yPlain.seq + 1 }, null, yPlain.seq + 1);
     expect(await rebuilt).toEqual([events[1], events[3]]);
   });
 
