@@ -117,7 +117,7 @@ export class SqliteStore implements ActivityStore {
   /** Committed state of running activities (ended ones are read from the file). */
   private readonly running = new Map<string, StoredActivity>();
   /** Activities written by the batch being committed, not yet in `running`. */
-  private readonly batchLatest = new Map<string, StoredActivity>();
+  private batchLatest = new Map<string, StoredActivity>();
   /**
    * Running activities whose row is behind the event log: a progress update (state and end time
    * unchanged) is committed as its event row only, and the latest committed copy is kept here. The
@@ -128,19 +128,18 @@ export class SqliteStore implements ActivityStore {
    */
   private readonly rowsBehind = new Map<string, StoredActivity>();
   /** Activities the batch being committed wrote as an event only (see `rowsBehind`). */
-  private readonly batchEventOnly = new Set<string>();
+  private batchEventOnly = new Set<string>();
   /** Activities with a write queued for this turn's commit. */
-  private readonly queued = new Set<string>();
+  private queued = new Set<string>();
   private seqBeforeBatch = 0;
   private readonly commits = new GroupCommit(() => this.database(), {
     begin: () => {
       this.seqBeforeBatch = this.seq;
-      this.queued.clear();
+      this.queued = new Set();
     },
     rollback: () => {
       this.seq = this.seqBeforeBatch; // the transaction rolled back: so does the counter
-      this.batchLatest.clear();
-      this.batchEventOnly.clear();
+      this.newBatch();
     },
     committed: () => {
       for (const [id, a] of this.batchLatest) {
@@ -149,11 +148,21 @@ export class SqliteStore implements ActivityStore {
         if (this.batchEventOnly.has(id)) this.rowsBehind.set(id, a);
         else this.rowsBehind.delete(id);
       }
-      this.batchLatest.clear();
-      this.batchEventOnly.clear();
+      this.newBatch();
       if (this.sinceTrim >= this.trimEvery) this.trimLog();
     },
   });
+
+  /**
+   * Starts the next batch's sets afresh rather than clearing them. `clear()` gives a long-lived
+   * collection a new table and leaves the old one, dead in the old generation, still pointing at
+   * every entry: each batch's activities were then kept alive through every scavenge until the next
+   * full GC, promoted, and the GC's work grew with the write rate. New sets die young with their batch.
+   */
+  private newBatch(): void {
+    this.batchLatest = new Map();
+    this.batchEventOnly = new Set();
+  }
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.eventLogSize = options.eventLogSize ?? 10_000;
