@@ -1,5 +1,6 @@
 // A redis-server of the benchmark's own, so its CPU (INFO cpu) counts only the benchmark's work:
-// a random port in 17000–17999, no persistence (like the shared development Redis), stopped after.
+// a random port in 17000–17999, no persistence (like the shared development Redis), stopped after,
+// or when this process dies.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -7,7 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export async function startRedisServer(Redis) {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = 17_000 + Math.floor(Math.random() * 1_000);
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    // Through a shell that stops it when our end of its stdin closes: also when this process is
+    // killed (a timeout, Ctrl-C, SIGKILL), which would otherwise leave the server running.
+    const proc = spawn('sh', ['-c', 'redis-server "$@" & r=$!; read _; kill $r; wait $r', 'sh',
+      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['pipe', 'ignore', 'ignore'] });
     const url = `redis://127.0.0.1:${port}`;
     for (let i = 0; i < 50 && proc.exitCode === null; i++) {
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -15,11 +19,11 @@ export async function startRedisServer(Redis) {
       const up = await probe.connect().then(() => probe.ping(), () => null);
       probe.disconnect();
       if (up === 'PONG') {
-        return { url, async stop() { const gone = new Promise((resolve) => proc.once('exit', resolve)); proc.kill('SIGTERM'); await gone; } };
+        return { url, async stop() { const gone = new Promise((resolve) => proc.once('exit', resolve)); proc.stdin.end(); await gone; } };
       }
       await sleep(100);
     }
-    proc.kill('SIGKILL');
+    proc.stdin.end();
   }
   throw new Error('could not start redis-server (is it installed?)');
 }
