@@ -141,7 +141,9 @@ export class RedisStore implements ActivityStore {
 
   /** `leaseBefore`: the lease expiry of the version it replaces (see {@link leaseToIndex}). */
   private async writePlain(a: StoredActivity, expectSeq: number, docSeq: number, leaseBefore: number | null): Promise<ActivityEvent | null> {
-    const seq = await this.writes.enqueue(['u', a.id, expectSeq, liveText(a), leaseToIndex(a, leaseBefore)]);
+    // The common item is three values (see `write-many.lua`): one that re-scores the lease is marked 'l'.
+    const lease = leaseToIndex(a, leaseBefore);
+    const seq = await this.writes.enqueue(lease === '' ? [a.id, expectSeq, liveText(a)] : ['l', a.id, expectSeq, liveText(a), lease]);
     if (seq === null) {
       this.recent.forget(a.id);
       return null;
