@@ -11,7 +11,7 @@ export class Keys {
   get all(): string { return `${this.prefix}all`; }
   state(state: string): string { return `${this.prefix}state:${state}`; }
   parent(id: string): string { return `${this.prefix}parent:${id}`; }
-  /** Running remote activities, scored by lease expiry. */
+  /** Running remote activities, scored by a lower bound of their lease expiry (see `leaseToIndex`). */
   get lease(): string { return `${this.prefix}lease`; }
   /** Ended activity ids, scored by when they ended (retention, and lists of recent ends). */
   get ended(): string { return `${this.prefix}ended`; }

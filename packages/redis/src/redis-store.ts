@@ -134,11 +134,16 @@ export class RedisStore implements ActivityStore {
   write(change: ActivityWrite): Promise<ActivityEvent | null> {
     const a = change.activity;
     const base = change.expectSeq !== null && change.type === 'activity.updated' ? this.recent.at(a.id, change.expectSeq) : undefined;
-    return base && onlyLiveChanged(base.activity, base.runner, a) ? this.writePlain(a, change.expectSeq!, base.docSeq) : this.writeFull(change);
+    return base && onlyLiveChanged(base.activity, base.runner, a)
+      ? this.writePlain(a, change.expectSeq!, base.docSeq, base.activity.leaseExpiresAt)
+      : this.writeFull(change);
   }
 
-  private async writePlain(a: StoredActivity, expectSeq: number, docSeq: number): Promise<ActivityEvent | null> {
-    const seq = await this.writes.enqueue(['u', a.id, expectSeq, liveText(a), a.leaseExpiresAt ?? '']);
+  /** `leaseBefore`: the lease expiry of the version it replaces (see {@link leaseToIndex}). */
+  private async writePlain(a: StoredActivity, expectSeq: number, docSeq: number, leaseBefore: number | null): Promise<ActivityEvent | null> {
+    // The common item is three values (see `write-many.lua`): one that re-scores the lease is marked 'l'.
+    const lease = leaseToIndex(a, leaseBefore);
+    const seq = await this.writes.enqueue(lease === '' ? [a.id, expectSeq, liveText(a)] : ['l', a.id, expectSeq, liveText(a), lease]);
     if (seq === null) {
       this.recent.forget(a.id);
       return null;
@@ -230,11 +235,24 @@ export class RedisStore implements ActivityStore {
     }
   }
 
+  /**
+   * The lease index holds a lower bound of each expiry (see {@link leaseToIndex}), so an id found in
+   * it may not have lapsed yet: the hash says. Such an id is scored again with its real expiry, so it
+   * does not come back in every later sweep and hold the `limit` against those that did lapse.
+   * `XX`: an activity that ended meanwhile (and left the index) is not put back.
+   */
   lapsed(now: number, limit: number): Promise<StoredActivity[]> {
     return guarded(async () => {
       const ids = await this.redis.zrangebyscore(this.keys.lease, '-inf', now, 'LIMIT', 0, limit);
-      return (await fetchActivities(this.redis, this.keys, ids))
-        .filter((a) => a.state === 'running' && a.runner === null && a.leaseExpiresAt !== null && a.leaseExpiresAt <= now);
+      const lapsed: StoredActivity[] = [];
+      const rescore: Array<string | number> = [];
+      for (const a of await fetchActivities(this.redis, this.keys, ids)) {
+        if (a.state !== 'running' || a.runner !== null || a.leaseExpiresAt === null) continue;
+        if (a.leaseExpiresAt <= now) lapsed.push(a);
+        else rescore.push(a.leaseExpiresAt, a.id);
+      }
+      if (rescore.length > 0) await this.redis.zadd(this.keys.lease, 'XX', ...rescore);
+      return lapsed;
     });
   }
 
@@ -370,4 +388,24 @@ export class RedisStore implements ActivityStore {
       // CONFIG may be disabled (managed Redis): nothing to tell.
     }
   }
+}
+
+/**
+ * The lease expiry a plain item puts in the lease index, or `''` to leave the index as it is. The
+ * index only needs a lower bound of each expiry (`lapsed` checks the hash, and scores again what it
+ * found early), and a progress update moves the expiry a little each time: re-scoring it every time
+ * cost Redis a ZADD per update, about a sixth of the script's time for the item. So it is re-scored
+ * when the expiry enters another window of half the lease (epoch-aligned: ⌊expiry / slack⌋ changed),
+ * or went back, or had none. Invariant, from every write: the indexed score is at most the expiry,
+ * and in its window (a full write scores the exact expiry), so the index lags by less than half a
+ * lease and a steadily updated activity is never a candidate before it lapses. `leaseBefore` is
+ * the expiry of the version this write replaces, which the hash holds when the item applies (its
+ * compare-and-set on `seq`), whichever node wrote it.
+ */
+export function leaseToIndex(a: StoredActivity, leaseBefore: number | null): number | '' {
+  const lease = a.leaseExpiresAt;
+  if (lease === null) return '';
+  const slack = a.leaseMs === null ? 0 : Math.floor(a.leaseMs / 2);
+  if (leaseBefore === null || lease < leaseBefore || !(slack > 0)) return lease;
+  return Math.floor(lease / slack) === Math.floor(leaseBefore / slack) ? '' : lease;
 }

@@ -15,7 +15,8 @@
 --   plain: {"seq":N,"id":ID,"d":F,"live":{"progress":..,"subtitle":..,"updatedAt":..,"leaseExpiresAt":..}}
 --          an activity.updated that changed only those four fields: the event's activity is the
 --          document written at seq F (the last full write) with "live" over it and seq N.
--- The stream is trimmed to about MAXLEN events by seq (MINID), once per call.
+-- The stream is trimmed to about MAXLEN events by seq (MINID), by a call whose seqs cross a multiple
+-- of 64 (an XTRIM per call cost about 2 µs, and 'MINID ~' trims whole stream nodes anyway).
 -- Returns one entry per item: its new seq, or 0 when its condition failed (nothing changed); then
 -- the seq before the call's first. The writer needs no stream read for its own entry when that
 -- equals the last seq it dispatched: nothing from another node came in between.
@@ -23,8 +24,12 @@
 -- The hash: doc (public activity without seq, as of the last full write), dseq (that write's
 -- seq), live (the four live fields' JSON since then, '' when none), seq, state, runner, lex, parent.
 --
--- ARGV: 1 key prefix, 2 stream MAXLEN, then items, each starting with its kind:
---   'u' (plain update), 5 values: kind, id, expected seq, live JSON, leaseExpiresAt ('')
+-- ARGV: 1 key prefix, 2 stream MAXLEN, then items of three kinds (the argument count per item is
+-- what Redis spends on most after the commands: each is parsed, made an object and a Lua string):
+--   plain update, 3 values: id, expected seq, live JSON. No kind: an id (a UUID) is never 'l' or 'f'.
+--   'l' (plain update that re-scores the lease index), 5 values: kind, id, expected seq, live JSON,
+--       leaseExpiresAt. The index holds a lower bound of each expiry (the node decides when to
+--       re-score: `leaseToIndex` in redis-store.ts).
 --   'f' (full write), 12 values: kind, id, expected seq ('' = must not exist), event type,
 --       public activity JSON without seq and without its closing brace,
 --       state, runner ('' = remote), list key (padded createdAt:id), parentId (''),
@@ -34,25 +39,45 @@ local p, maxlen = ARGV[1], tonumber(ARGV[2])
 local events, seqKey = p .. 'events', p .. 'seq'
 local first = tonumber(redis.call('GET', seqKey)) or 0
 local last = first
-local results, items = {}, {}
+local results = {}
 
-local function plain(i)
-  local id, expect, live, lease = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+local leaseKey = p .. 'lease'
+
+-- The entry's JSON is built by one table.concat at the end from pieces appended here: making each
+-- item a string of its own first cost about 0.5 µs per item (a new Lua string each, and garbage).
+-- Every item starts with `open` (which also closes the item before it); the last is closed at the end.
+local pieces, n = {}, 0
+local function open()
+  return n == 0 and '[{"seq":' or '},{"seq":'
+end
+
+-- ARGV[i]: the item's id; `lease`: the expiry to index, or '' to leave the index alone.
+local function plain(i, lease)
+  local id, expect, live = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local key = p .. 'a:' .. id
   local cur = redis.call('HMGET', key, 'seq', 'dseq')
   if cur[1] ~= expect then return 0 end
   last = last + 1
+  local seq = tostring(last)
   -- A hash written before documents had their own seq holds the document of its latest seq.
   local dseq = cur[2]
   if dseq then
-    redis.call('HSET', key, 'seq', last, 'live', live)
+    redis.call('HSET', key, 'seq', seq, 'live', live)
   else
     dseq = cur[1]
-    redis.call('HSET', key, 'seq', last, 'live', live, 'dseq', dseq)
+    redis.call('HSET', key, 'seq', seq, 'live', live, 'dseq', dseq)
   end
-  if lease ~= '' then redis.call('ZADD', p .. 'lease', lease, id) end
+  if lease ~= '' then redis.call('ZADD', leaseKey, lease, id) end
   -- Ids are the hub's UUIDs: nothing to escape.
-  items[#items + 1] = '{"seq":' .. last .. ',"id":"' .. id .. '","d":' .. dseq .. ',"live":' .. live .. '}'
+  pieces[n + 1] = open()
+  pieces[n + 2] = seq
+  pieces[n + 3] = ',"id":"'
+  pieces[n + 4] = id
+  pieces[n + 5] = '","d":'
+  pieces[n + 6] = dseq
+  pieces[n + 7] = ',"live":'
+  pieces[n + 8] = live
+  n = n + 8
   return last
 end
 
@@ -116,25 +141,33 @@ local function full(i)
     redis.call('HSET', key, 'doc', doc .. '}', 'seq', seq, 'dseq', seq, 'live', '', 'state', state, 'runner', runner)
   end
   local who = runner ~= '' and (',"runner":' .. cjson.encode(runner)) or ''
-  items[#items + 1] = '{"seq":' .. seq .. ',"type":"' .. ARGV[i + 3] .. '","at":' .. ARGV[i + 11]
-    .. ',"activity":' .. doc .. ',"seq":' .. seq .. '}' .. who .. prev .. '}'
+  pieces[n + 1] = open() .. seq .. ',"type":"' .. ARGV[i + 3] .. '","at":' .. ARGV[i + 11]
+    .. ',"activity":' .. doc .. ',"seq":' .. seq .. '}' .. who .. prev
+  n = n + 1
   return seq
 end
 
-local i = 3
-while i <= #ARGV do
-  if ARGV[i] == 'u' then
-    results[#results + 1] = plain(i)
-    i = i + 5
-  else
+local i, argc = 3, #ARGV
+while i <= argc do
+  local kind = ARGV[i]
+  if kind == 'f' then
     results[#results + 1] = full(i)
     i = i + 12
+  elseif kind == 'l' then
+    results[#results + 1] = plain(i + 1, ARGV[i + 4])
+    i = i + 5
+  else
+    results[#results + 1] = plain(i, '')
+    i = i + 3
   end
 end
 if last ~= first then
   redis.call('SET', seqKey, last)
-  redis.call('XADD', events, last .. '-0', 'b', '[' .. table.concat(items, ',') .. ']')
-  redis.call('XTRIM', events, 'MINID', '~', math.max(0, last - maxlen + 1))
+  pieces[n + 1] = '}]'
+  redis.call('XADD', events, last .. '-0', 'b', table.concat(pieces))
+  if math.floor(last / 64) ~= math.floor(first / 64) then
+    redis.call('XTRIM', events, 'MINID', '~', math.max(0, last - maxlen + 1))
+  end
 end
 results[#results + 1] = first
 return results
