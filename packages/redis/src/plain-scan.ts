@@ -36,58 +36,60 @@ export class PlainScanner {
   /** Reads the next item; `false` when it is not a plain item in the exact shape (or the text ends). */
   next(): boolean {
     const t = this.text;
-    let i = this.at;
-    if (!literal(t, i, SEQ)) return false;
-    i = this.uint(t, i + SEQ.length);
-    if (i < 0) return false;
-    this.seq = this.value;
-    if (!literal(t, i, ID)) return false;
-    i += ID.length;
-    this.idStart = i;
-    i = stringEnd(t, i);
-    if (i < 0) return false;
-    this.idEnd = i;
-    if (!literal(t, i + 1, D)) return false;
-    i = this.uint(t, i + 1 + D.length);
-    if (i < 0) return false;
-    this.d = this.value;
-    if (!literal(t, i, PROGRESS)) return false;
-    i += PROGRESS.length;
-    if (literal(t, i, NULL)) {
-      this.progress = null;
-      i += NULL.length;
-    } else {
-      i = this.number(t, i);
-      if (i < 0) return false;
-      this.progress = this.value;
-    }
-    if (!literal(t, i, SUBTITLE)) return false;
-    i = this.stringOrNull(t, i + SUBTITLE.length);
-    if (i < 0) return false;
-    if (!literal(t, i, UPDATED_AT)) return false;
-    i = this.uint(t, i + UPDATED_AT.length);
-    if (i < 0) return false;
-    this.updatedAt = this.value;
-    if (!literal(t, i, LEASE)) return false;
-    i += LEASE.length;
-    if (literal(t, i, NULL)) {
-      this.leaseExpiresAt = null;
-      i += NULL.length;
-    } else {
-      i = this.uint(t, i);
-      if (i < 0) return false;
-      this.leaseExpiresAt = this.value;
-    }
-    if (t[i] !== CLOSE_OBJECT || t[i + 1] !== CLOSE_OBJECT) return false;
+    let i = this.keys(t, this.at);
+    if (i < 0 || !literal(t, i, PROGRESS)) return false;
+    i = this.liveFields(t, i + PROGRESS.length);
+    if (i < 0 || t[i] !== CLOSE_OBJECT || t[i + 1] !== CLOSE_OBJECT) return false;
     i += 2;
     if (t[i] === COMMA) {
       this.at = i + 1;
-    } else if (t[i] === CLOSE_ARRAY && i + 1 === t.length) {
-      this.done = true;
-    } else {
-      return false;
+      return true;
     }
-    return true;
+    this.done = t[i] === CLOSE_ARRAY && i + 1 === t.length;
+    return this.done;
+  }
+
+  /** `{"seq":N,"id":"ID","d":N`: where it ends, or -1. */
+  private keys(t: Buffer, i: number): number {
+    if (!literal(t, i, SEQ)) return -1;
+    i = this.uint(t, i + SEQ.length);
+    if (i < 0) return -1;
+    this.seq = this.value;
+    if (!literal(t, i, ID)) return -1;
+    this.idStart = i + ID.length;
+    this.idEnd = stringEnd(t, this.idStart);
+    if (this.idEnd < 0 || !literal(t, this.idEnd + 1, D)) return -1;
+    i = this.uint(t, this.idEnd + 1 + D.length);
+    this.d = this.value;
+    return i;
+  }
+
+  /** The live fields after `"progress":`, up to their closing brace (excluded): where they end, or -1. */
+  private liveFields(t: Buffer, i: number): number {
+    i = this.numberOrNull(t, i, false);
+    if (i < 0) return -1;
+    this.progress = this.nullable;
+    if (!literal(t, i, SUBTITLE)) return -1;
+    i = this.stringOrNull(t, i + SUBTITLE.length);
+    if (i < 0 || !literal(t, i, UPDATED_AT)) return -1;
+    i = this.uint(t, i + UPDATED_AT.length);
+    if (i < 0) return -1;
+    this.updatedAt = this.value;
+    if (!literal(t, i, LEASE)) return -1;
+    i = this.numberOrNull(t, i + LEASE.length, true);
+    this.leaseExpiresAt = this.nullable;
+    return i;
+  }
+
+  /** `null`, or a number (an unsigned integer with `integer`): in `nullable`. */
+  private numberOrNull(t: Buffer, i: number, integer: boolean): number {
+    if (literal(t, i, NULL)) {
+      this.nullable = null;
+      return i + NULL.length;
+    }
+    i = integer ? this.uint(t, i) : this.number(t, i);
+    this.nullable = this.value;
+    return i;
   }
 
   /** Is the item's id `id`? Compared byte by byte, without making a string of it. */
@@ -104,8 +106,9 @@ export class PlainScanner {
     return this.text.toString('utf8', this.idStart, this.idEnd);
   }
 
-  /** The number read last by `uint` or `number`. */
+  /** The number read last by `uint` or `number`, and the value read last by `numberOrNull`. */
   private value = 0;
+  private nullable: number | null = null;
 
   /** An unsigned integer of at most 15 digits (exact in a double, as JSON.parse reads it); -1 if none. */
   private uint(t: Buffer, i: number): number {
