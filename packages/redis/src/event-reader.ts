@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { HubEvent } from '@activityd/protocol/types';
 import { EventFanout, type Logger } from '@activityd/core';
 import { OwnEvents } from './own-events.js';
-import { entrySeq, type Entry } from './stream-items.js';
+import { rawEntrySeq, type Entry, type RawEntry } from './stream-items.js';
 
 /** How long one blocking read waits for new events before asking again. */
 const BLOCK_MS = 2_000;
@@ -29,10 +29,10 @@ const MAX_OWN = 100_000;
 /** Slots of the ring those events are held in: the power of two above `MAX_OWN`. */
 const OWN_SLOTS = 131_072;
 
-type XReadReply = Array<[key: string, entries: Entry[]]> | null;
+type XReadReply = Array<[key: Buffer, entries: RawEntry[]]> | null;
 
 /** Makes the events of stream entries, those after `after`, in seq order (see `EventRebuilder`). */
-export type DecodeEntries = (entries: Entry[], after: number) => HubEvent[] | Promise<HubEvent[]>;
+export type DecodeEntries = (entries: RawEntry[], after: number) => HubEvent[] | Promise<HubEvent[]>;
 
 /**
  * Reads the shared event stream once per node, on its own connection (a blocking XREAD holds the
@@ -177,7 +177,8 @@ export class EventReader {
       }
       this.mustRead = false;
       try {
-        const reply = (await this.connection.call('XREAD', 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.streamKey, `${this.delivered}-0`)) as XReadReply;
+        // As bytes: an entry of plain items is then read without a string of it (see `PlainScanner`).
+        const reply = (await this.connection.callBuffer('XREAD', 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.streamKey, `${this.delivered}-0`)) as XReadReply;
         if (this.broken) await this.healed();
         // Calls unanswered now have most likely put their entries in this read, ahead of their
         // answers: those answers dispatch them from the writer's objects (the read then skips them),
@@ -236,10 +237,10 @@ export class EventReader {
     this.release();
   }
 
-  private async deliver(all: Entry[]): Promise<void> {
+  private async deliver(all: RawEntry[]): Promise<void> {
     // Entries an answered call already dispatched (a read sent before the call) are not parsed again.
     let skip = 0;
-    while (skip < all.length && entrySeq(all[skip]!) <= this.delivered) skip++;
+    while (skip < all.length && rawEntrySeq(all[skip]!) <= this.delivered) skip++;
     if (skip === all.length) return;
     const entries = skip === 0 ? all : all.slice(skip);
     const decoded = this.own.size === 0 ? this.decode(entries, this.delivered) : this.eventsOf(entries);
@@ -257,7 +258,7 @@ export class EventReader {
       this.fanout.emit(this.own.take(event.seq) ?? event);
     }
     const last = entries.at(-1);
-    if (last) this.delivered = Math.max(this.delivered, entrySeq(last));
+    if (last) this.delivered = Math.max(this.delivered, rawEntrySeq(last));
     this.release();
   }
 
@@ -265,13 +266,13 @@ export class EventReader {
    * The events of `entries`: an entry whose every event this node wrote and holds (see `remember`)
    * is taken from those objects; runs of other entries are decoded, in order.
    */
-  private async eventsOf(entries: Entry[]): Promise<HubEvent[]> {
+  private async eventsOf(entries: RawEntry[]): Promise<HubEvent[]> {
     const events: HubEvent[] = [];
     let start = 0;
     let startAfter = this.delivered;
     let after = this.delivered;
     for (let i = 0; i < entries.length; i++) {
-      const last = entrySeq(entries[i]!);
+      const last = rawEntrySeq(entries[i]!);
       if (this.holdsAll(after, last)) {
         if (start < i) await this.decodeInto(events, entries.slice(start, i), startAfter);
         for (let seq = after + 1; seq <= last; seq++) events.push(this.own.get(seq)!);
@@ -291,7 +292,7 @@ export class EventReader {
     return true;
   }
 
-  private async decodeInto(events: HubEvent[], entries: Entry[], after: number): Promise<void> {
+  private async decodeInto(events: HubEvent[], entries: RawEntry[], after: number): Promise<void> {
     const decoded = this.decode(entries, after);
     for (const event of Array.isArray(decoded) ? decoded : await decoded) events.push(event);
   }

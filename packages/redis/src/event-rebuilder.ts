@@ -4,8 +4,9 @@ import { toPublic, type Logger } from '@activityd/core';
 import { fetchVersions } from './fetch-activities.js';
 import type { Keys } from './keys.js';
 import type { LiveFields } from './activity-codec.js';
-import type { RecentActivities } from './recent-activities.js';
-import { decodeEntries, isEvent, isPlain, type Entry, type PlainItem, type StreamItem } from './stream-items.js';
+import { PlainScanner } from './plain-scan.js';
+import type { Copy, RecentActivities } from './recent-activities.js';
+import { decodeEntries, isEvent, isPlain, textEntries, type Entry, type PlainItem, type RawEntry, type StreamItem } from './stream-items.js';
 
 /** A document a plain item can be built on; `runner` is `undefined` where the source does not say. */
 interface Source {
@@ -21,6 +22,8 @@ interface Sources {
 
 /** How many entries one look through the stream reads at a time. */
 const SCAN_PAGE = 200;
+/** Slots of the live reader's copies by document seq (a power of two; see `copyFor`). */
+const BY_DOC_SLOTS = 4_096;
 
 const docKey = (id: string, docSeq: number) => `${id}@${docSeq}`;
 
@@ -33,6 +36,18 @@ const docKey = (id: string, docSeq: number) => `${id}@${docSeq}`;
  * Every node and every replay therefore builds the same event from the same item.
  */
 export class EventRebuilder {
+  private readonly scanner = new PlainScanner();
+  /**
+   * Copies the live reader found by the seq of their document, in slots by that seq's low bits: an
+   * item then finds its copy without a string of its id (made and hashed per event, a lookup cost
+   * about as much as rebuilding the event). A slot is only a hint: it is used when its copy is still
+   * on that document and of that id — whose fields other than the live ones are then that document's.
+   */
+  private readonly byDoc = new Array<Copy | undefined>(BY_DOC_SLOTS).fill(undefined);
+  /** The document seqs and runners of a read's events (fast path), reused from read to read. */
+  private readonly docSeqs: number[] = [];
+  private readonly runners: Array<string | null> = [];
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
@@ -72,6 +87,58 @@ export class EventRebuilder {
     return this.fetch(missing, docs).then(() => this.build(items, sources, docs, keep));
   }
 
+  /**
+   * The live reader's events of a read, after `after` (this node's copies follow them). A read of
+   * plain items only, each on a document this node holds a copy of — the steady state of a busy
+   * stream — is read from its bytes (see `PlainScanner`); any other is parsed as text and goes
+   * through `events`. Either way the events are the same.
+   */
+  live(entries: readonly RawEntry[], after: number): HubEvent[] | Promise<HubEvent[]> {
+    return this.plainRead(entries, after) ?? this.events(decodeEntries(textEntries(entries), after), true);
+  }
+
+  /** Forgets the copies found by document seq (when this node's copies are dropped). */
+  forgetCopies(): void {
+    this.byDoc.fill(undefined);
+  }
+
+  /** The events of a read of plain items only, each with a copy to build on; `null` otherwise. */
+  private plainRead(entries: readonly RawEntry[], after: number): HubEvent[] | null {
+    const scan = this.scanner;
+    const events: HubEvent[] = [];
+    const { docSeqs, runners } = this;
+    // Nothing is kept until every item was read: a read that falls back is then parsed as if this
+    // one had never started.
+    for (const [, fields] of entries) {
+      if (fields.length !== 2 || fields[0]!.length !== 1 || fields[0]![0] !== BATCH_FIELD || !scan.start(fields[1]!)) return null;
+      do {
+        if (!scan.next()) return null;
+        if (scan.seq <= after) continue;
+        const copy = this.copyFor(scan);
+        if (!copy) return null;
+        const activity = withLive(copy.activity, scan.progress, scan.subtitle, scan.updatedAt, scan.leaseExpiresAt, scan.seq);
+        docSeqs[events.length] = scan.d;
+        runners[events.length] = copy.runner;
+        events.push({ seq: scan.seq, type: 'activity.updated', at: scan.updatedAt, activity });
+      } while (!scan.done);
+    }
+    for (let i = 0; i < events.length; i++) {
+      const activity = (events[i] as { activity: Activity }).activity;
+      this.recent.keep(activity, runners[i]!, docSeqs[i]!);
+    }
+    return events;
+  }
+
+  /** This node's copy on the document the scanned item names, found by that document's seq first. */
+  private copyFor(scan: PlainScanner): Copy | undefined {
+    const slot = scan.d & (BY_DOC_SLOTS - 1);
+    const hint = this.byDoc[slot];
+    if (hint && hint.docSeq === scan.d && scan.idIs(hint.activity.id)) return hint;
+    const copy = this.recent.onDocument(scan.id(), scan.d);
+    if (copy) this.byDoc[slot] = copy;
+    return copy;
+  }
+
   private build(items: StreamItem[], sources: Sources, docs: Map<string, Source>, keep: boolean): HubEvent[] {
     const events: HubEvent[] = [];
     for (let i = 0; i < items.length; i++) {
@@ -87,7 +154,8 @@ export class EventRebuilder {
           continue;
         }
         const runner = fetched ? fetched.runner : sources.runners[i];
-        const activity = withLive(document, item.live, item.seq);
+        const { live } = item;
+        const activity = withLive(document, live.progress, live.subtitle, live.updatedAt, live.leaseExpiresAt, item.seq);
         events.push({ seq: item.seq, type: 'activity.updated', at: item.live.updatedAt, activity });
         if (keep && runner !== undefined) this.recent.keep(activity, runner, item.d);
       } else {
@@ -140,14 +208,19 @@ export class EventRebuilder {
  * The document with the live fields over it, at `seq`: field by field, in the order of `toPublic`
  * (a spread adding `seq` takes V8's slow path; about a sixth of a reading node's samples).
  */
-function withLive(a: Source['activity'], live: LiveFields, seq: number): Activity {
+function withLive(
+  a: Source['activity'], progress: LiveFields['progress'], subtitle: LiveFields['subtitle'],
+  updatedAt: LiveFields['updatedAt'], leaseExpiresAt: LiveFields['leaseExpiresAt'], seq: number,
+): Activity {
   return {
-    id: a.id, type: a.type, title: a.title, subtitle: live.subtitle, state: a.state, progress: live.progress,
+    id: a.id, type: a.type, title: a.title, subtitle, state: a.state, progress,
     cancellable: a.cancellable, owner: a.owner, groups: a.groups, context: a.context, result: a.result,
-    error: a.error, parentId: a.parentId, createdAt: a.createdAt, updatedAt: live.updatedAt, endedAt: a.endedAt,
-    leaseExpiresAt: live.leaseExpiresAt, leaseMs: a.leaseMs, heartbeatMs: a.heartbeatMs, seq,
+    error: a.error, parentId: a.parentId, createdAt: a.createdAt, updatedAt, endedAt: a.endedAt,
+    leaseExpiresAt, leaseMs: a.leaseMs, heartbeatMs: a.heartbeatMs, seq,
   };
 }
+
+const BATCH_FIELD = 'b'.charCodeAt(0);
 
 /** The documents the full items of `items` carry, by activity and seq. */
 function documentsIn(items: StreamItem[]): Map<string, Source> {

@@ -88,7 +88,7 @@ export class RedisStore implements ActivityStore {
     this.recent = new RecentActivities(options.recentActivities ?? 10_000);
     this.rebuilder = new EventRebuilder(this.redis, this.keys, this.recent, this.logger);
     // The live reader keeps this node's copies in step with every change, from any node.
-    this.reader = new EventReader(readerConnection, this.keys.events, (entries, after) => this.rebuilder.events(decodeEntries(entries, after), true), this.logger);
+    this.reader = new EventReader(readerConnection, this.keys.events, (entries, after) => this.rebuilder.live(entries, after), this.logger);
     this.scripts = defineScripts(this.redis);
     // The reader hears of every call: its answer dispatches this node's own events when nothing
     // came in between, so a writing node does not read back what it wrote.
@@ -97,7 +97,10 @@ export class RedisStore implements ActivityStore {
       { sent: () => this.reader.callSent(), answered: (range) => this.reader.callAnswered(range) },
     );
     // A lost or trimmed stream may have hidden changes: every copy goes.
-    this.reader.onGap(() => this.recent.clear());
+    this.reader.onGap(() => {
+      this.recent.clear();
+      this.rebuilder.forgetCopies();
+    });
     this.access = new RedisAccessStore(this.redis, this.keys, this.scripts);
     this.nodes = new RedisNodeLiveness(() => this.redis, this.keys);
   }

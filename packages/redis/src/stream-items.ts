@@ -4,6 +4,12 @@ import type { LiveFields } from './activity-codec.js';
 /** A stream entry as ioredis returns it: its id and its field/value list. */
 export type Entry = [id: string, fields: string[]];
 
+/**
+ * A stream entry as the live reader reads it (`callBuffer`): the same, as bytes, so that an entry
+ * of plain items can be read without a string of it (see `PlainScanner`).
+ */
+export type RawEntry = [id: Buffer, fields: Buffer[]];
+
 /** A write that stored the whole activity (see `write-many.lua`). */
 export interface FullItem {
   seq: number;
@@ -63,3 +69,18 @@ export function firstSeq([id, fields]: Entry): number {
   if (fields[0] === 'b') return Number(/^\[\{"seq":(\d+)/.exec(fields[1]!)?.[1] ?? id.slice(0, id.indexOf('-')));
   return Number(id.slice(0, id.indexOf('-')));
 }
+
+/** The seq of a raw entry's last item: its id's first part. */
+export function rawEntrySeq([id]: RawEntry): number {
+  let seq = 0;
+  for (let i = 0; i < id.length && id[i] !== DASH; i++) seq = seq * 10 + (id[i]! - ZERO);
+  return seq;
+}
+
+/** Raw entries as text, as `decodeEntries` reads them. */
+export function textEntries(entries: readonly RawEntry[]): Entry[] {
+  return entries.map(([id, fields]) => [id.toString(), fields.map((field) => field.toString())]);
+}
+
+const DASH = '-'.charCodeAt(0);
+const ZERO = '0'.charCodeAt(0);

@@ -1,11 +1,11 @@
 import { isActivityEvent, type ActivityEvent, type HubEvent } from '@activityd/protocol';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ActivityHub, SYSTEM } from '@activityd/core';
 import { EventRebuilder } from '../src/event-rebuilder.js';
 import { Keys } from '../src/keys.js';
 import { RecentActivities } from '../src/recent-activities.js';
-import { decodeEntries, type Entry } from '../src/stream-items.js';
+import { decodeEntries, type Entry, type RawEntry } from '../src/stream-items.js';
 import { REDIS_URL, redisAvailable, redisFixture, until } from './redis-fixture.js';
 
 // A progress update reaches the stream as a plain item (only the live fields): every node, and every
@@ -89,6 +89,78 @@ describe.runIf(available)('plain stream items become whole events', () => {
     const rebuilt = await new EventRebuilder(redis, keys, recent, quiet).events(decodeEntries(entries, updated.seq - 1), true);
     expect(rebuilt).toEqual([{ seq: updated.seq, type: 'activity.updated', at: updated.updatedAt, activity: updated }]);
     expect(recent.lookup(a.id)).toMatchObject({ title: 'new title', progress: 40, seq: updated.seq });
+  });
+
+  it('the live reader reads plain items from the bytes of the read, the same events as from its text', async () => {
+    const { hub, events, redis, keys } = await node();
+    const created = await Promise.all([1, 2, 3].map((i) => hub.create({ type: 'upload', title: `n${i}` }, SYSTEM)));
+    const reader = () => {
+      const recent = new RecentActivities(10);
+      for (const a of created) recent.keep(a, null, a.seq);
+      return { recent, rebuilder: new EventRebuilder(redis, keys, recent, quiet) };
+    };
+    const [bytes, text] = [reader(), reader()];
+    const read = async (after: number) => {
+      const raw = await redis.xrangeBuffer(keys.events, `${after + 1}-0`, '+') as RawEntry[];
+      const parse = vi.spyOn(JSON, 'parse');
+      const live = await bytes.rebuilder.live(raw, after);
+      const parsed = parse.mock.calls.length;
+      parse.mockRestore();
+      const expected = await text.rebuilder.events(decodeEntries(await redis.xrange(keys.events, `${after + 1}-0`, '+') as Entry[], after), true);
+      expect(live).toEqual(expected);
+      expect(live.map((e) => JSON.stringify(e))).toEqual(expected.map((e) => JSON.stringify(e)));
+      return { live, parsed };
+    };
+    // Plain items only, on documents both readers hold: read from the bytes, no JSON.parse.
+    const first = events.length;
+    await Promise.all(created.map((a, i) => hub.update(a.id, { progress: 10 + i / 3, subtitle: i === 1 ? 'part 2 — ✓' : undefined }, SYSTEM)));
+    await Promise.all(created.map((a, i) => hub.update(a.id, { progress: 20 + i }, SYSTEM)));
+    await until(() => events.length === first + 6);
+    const plain = await read(events[first - 1]!.seq);
+    expect(plain.live).toEqual(events.slice(first));
+    expect(plain.parsed).toBe(0);
+    expect(bytes.recent.lookup(created[1]!.id)).toMatchObject({ subtitle: 'part 2 — ✓', progress: 21, seq: events.at(-1)!.seq - 1 });
+    // An escaped subtitle, and a full write among the plain items: parsed as text, the same events.
+    const next = events.length;
+    await hub.update(created[0]!.id, { progress: 30, subtitle: 'a "quoted" word' }, SYSTEM);
+    await hub.update(created[1]!.id, { title: 'renamed' }, SYSTEM);
+    await hub.update(created[1]!.id, { progress: 40 }, SYSTEM);
+    await until(() => events.length === next + 3);
+    const mixed = await read(events[next - 1]!.seq);
+    expect(mixed.live).toEqual(events.slice(next));
+    expect(mixed.parsed).toBeGreaterThan(0);
+  });
+
+  it('the live reader never builds on a copy of an older document, found by its document seq or not', async () => {
+    const { hub, redis, keys } = await node();
+    const a = await hub.create({ type: 'upload', title: 'old title' }, SYSTEM);
+    const recent = new RecentActivities(10);
+    recent.keep(a, null, a.seq);
+    const rebuilder = new EventRebuilder(redis, keys, recent, quiet);
+    const onOld = await hub.update(a.id, { progress: 10 }, SYSTEM);
+    const raw = (after: number) => redis.xrangeBuffer(keys.events, `${after + 1}-0`, '+') as Promise<RawEntry[]>;
+    expect(await rebuilder.live(await raw(a.seq), a.seq)).toEqual([{ seq: onOld.seq, type: 'activity.updated', at: onOld.updatedAt, activity: onOld }]);
+    // Another node's full write (a new document) this node has not seen, then a plain item on it.
+    await hub.update(a.id, { title: 'new title' }, SYSTEM);
+    const onNew = await hub.update(a.id, { progress: 40 }, SYSTEM);
+    expect(await rebuilder.live(await raw(onNew.seq - 1), onNew.seq - 1)).toEqual([{ seq: onNew.seq, type: 'activity.updated', at: onNew.updatedAt, activity: onNew }]);
+    expect(recent.lookup(a.id)).toMatchObject({ title: 'new title', progress: 40, seq: onNew.seq });
+  });
+
+  it('the live reader does not take a copy found by document seq once it moved to a later document', async () => {
+    const { hub, events, redis, keys } = await node();
+    const a = await hub.create({ type: 'upload', title: 'first' }, SYSTEM);
+    const recent = new RecentActivities(10);
+    recent.keep(a, null, a.seq);
+    const rebuilder = new EventRebuilder(redis, keys, recent, quiet);
+    const p1 = await hub.update(a.id, { progress: 10 }, SYSTEM);
+    const p2 = await hub.update(a.id, { progress: 20 }, SYSTEM);
+    await until(() => events.length === 3);
+    const one = async (seq: number) => await rebuilder.live(await redis.xrangeBuffer(keys.events, `${seq}-0`, `${seq}-0`) as RawEntry[], seq - 1);
+    expect(await one(p1.seq)).toEqual([events[1]]);
+    // This node's own full write comes back before its reader reaches p2: its copy is on a new document.
+    recent.keep({ ...p2, title: 'renamed', seq: p2.seq + 1 }, null, p2.seq + 1);
+    expect(await one(p2.seq)).toEqual([events[2]]);
   });
 
   it('a copy this node replaces while a rebuild awaits a fetch still serves the items read before', async () => {

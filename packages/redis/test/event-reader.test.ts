@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HubEvent } from '@activityd/protocol/types';
 import { Redis } from 'ioredis';
 import { EventReader } from '../src/event-reader.js';
-import { decodeEntries, isEvent } from '../src/stream-items.js';
+import { decodeEntries, isEvent, textEntries } from '../src/stream-items.js';
 import { REDIS_URL, deletePrefix, redisAvailable, sleep, testPrefix, until } from './redis-fixture.js';
 
 // The reader's wait for a writer's own event: released when the entry comes round (dispatching the
@@ -20,8 +20,8 @@ async function reader(waitMs: number) {
   const stream = `${prefix}events`;
   const writer = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 });
   // Whole events in entries of their own (what change-feed writes append), and full items of write-many entries.
-  const decode = (entries: Parameters<typeof decodeEntries>[0], after: number): HubEvent[] =>
-    decodeEntries(entries, after).flatMap((item) => (isEvent(item) ? [item.event]
+  const decode = (entries: Parameters<typeof textEntries>[0], after: number): HubEvent[] =>
+    decodeEntries(textEntries(entries), after).flatMap((item) => (isEvent(item) ? [item.event]
       : 'type' in item ? [{ seq: item.seq, type: item.type, at: item.at, activity: item.activity }] : []));
   const r = new EventReader(new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 }), stream, decode, quiet, waitMs);
   await r.connection.connect();
@@ -117,8 +117,8 @@ describe.runIf(available)('EventReader delivery', () => {
     const { r, seen, append, appendBatch } = await reader(5_000);
     const mine = (seq: number) => ({ seq, type: 'activity.updated', at: 1, activity: { id: `a${seq}` } }) as unknown as HubEvent;
     let reads = 0;
-    const call = r.connection.call.bind(r.connection);
-    r.connection.call = ((...args: Parameters<typeof call>) => {
+    const call = r.connection.callBuffer.bind(r.connection);
+    r.connection.callBuffer = ((...args: Parameters<typeof call>) => {
       if (args[0] === 'XREAD') reads++;
       return call(...args);
     }) as typeof call;
