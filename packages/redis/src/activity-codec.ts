@@ -33,9 +33,46 @@ export function decodeActivity(doc: string, seq: string, runner: string, live: s
   return { activity, docSeq: Number(dseq ?? seq) };
 }
 
-/** The live fields' JSON, as the hash and a plain stream item keep them. */
+/**
+ * The JSON of a number, remembered for the last one asked. A busy writer's updates share their
+ * `updatedAt` (and so `leaseExpiresAt`) with every other update of the same millisecond, and
+ * turning a time into digits (`DoubleToCString`, beyond the small integers) was most of what an
+ * update's live JSON cost.
+ */
+class NumberText {
+  private last: number | null = null;
+  private text = 'null';
+
+  of(value: number | null): string {
+    if (value !== this.last) {
+      this.text = JSON.stringify(value);
+      this.last = value;
+    }
+    return this.text;
+  }
+}
+
+const updatedAtText = new NumberText();
+const leaseText = new NumberText();
+
+/** `leaseExpiresAt` as a script argument: its digits, or `''` for none. */
+export function leaseArg(a: Activity): string {
+  return a.leaseExpiresAt === null ? '' : leaseText.of(a.leaseExpiresAt);
+}
+
+/**
+ * The live fields' JSON, as the hash and a plain stream item keep them: exactly
+ * `JSON.stringify({ progress, subtitle, updatedAt, leaseExpiresAt })`, put together by hand
+ * (no object per update, and the times' digits remembered, see `NumberText`).
+ */
 export function liveText(a: Activity): string {
-  return JSON.stringify({ progress: a.progress, subtitle: a.subtitle, updatedAt: a.updatedAt, leaseExpiresAt: a.leaseExpiresAt });
+  const { progress, subtitle, updatedAt, leaseExpiresAt } = a;
+  // A field left undefined (not an activity the hub made) is one JSON.stringify leaves out.
+  if (progress === undefined || subtitle === undefined || updatedAt === undefined || leaseExpiresAt === undefined) {
+    return JSON.stringify({ progress, subtitle, updatedAt, leaseExpiresAt });
+  }
+  return '{"progress":' + JSON.stringify(progress) + ',"subtitle":' + JSON.stringify(subtitle) +
+    ',"updatedAt":' + updatedAtText.of(updatedAt) + ',"leaseExpiresAt":' + leaseText.of(leaseExpiresAt) + '}';
 }
 
 /** Fields a plain item carries (or that are not the document's): any other change needs a full write. */

@@ -6,7 +6,7 @@ import {
   type ActivityPage, type ActivityQuery, type ActivityStore, type ActivityWrite, type Logger,
   type StoredActivity, type StoredChange, type StoredIndexEntry,
 } from '@activityd/core';
-import { liveText, onlyLiveChanged, publicPrefix } from './activity-codec.js';
+import { leaseArg, liveText, onlyLiveChanged, publicPrefix } from './activity-codec.js';
 import { connect } from './connection.js';
 import { EventReader } from './event-reader.js';
 import { EventRebuilder } from './event-rebuilder.js';
@@ -138,7 +138,7 @@ export class RedisStore implements ActivityStore {
   }
 
   private async writePlain(a: StoredActivity, expectSeq: number, docSeq: number): Promise<ActivityEvent | null> {
-    const seq = await this.writes.enqueue(['u', a.id, expectSeq, liveText(a), a.leaseExpiresAt ?? '']);
+    const seq = await this.writes.enqueue(['u', a.id, expectSeq, liveText(a), leaseArg(a)]);
     if (seq === null) {
       this.recent.forget(a.id);
       return null;
