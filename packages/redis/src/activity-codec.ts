@@ -75,27 +75,20 @@ export function liveText(a: Activity): string {
     ',"updatedAt":' + updatedAtText.of(updatedAt) + ',"leaseExpiresAt":' + leaseText.of(leaseExpiresAt) + '}';
 }
 
-/** Fields a plain item carries (or that are not the document's): any other change needs a full write. */
-function isLive(key: string): boolean {
-  switch (key) {
-    case 'progress': case 'subtitle': case 'updatedAt': case 'leaseExpiresAt': case 'seq': case 'runner':
-      return true;
-    default:
-      return false;
-  }
-}
-
 /**
  * Does `next` differ from `base` only in its live fields? Then it can be written as a plain item.
- * Compared field by field by identity: the state machine copies unchanged fields by reference, and
- * every field of `next` is compared (a field `base` lacks counts as changed).
+ * Compared field by field by identity: the state machine copies unchanged fields by reference.
+ * Every field but the live ones, `seq` and `runner` is named here (a test changes each field of a
+ * hub-made activity in turn): a loop over `next`'s keys, with a keyed load from both objects per
+ * key, cost about 0.35 µs an update against 0.05.
  */
 export function onlyLiveChanged(base: Activity, runner: string | null, next: StoredActivity): boolean {
-  if (next.runner !== runner || next.state !== 'running') return false;
-  for (const key in next) {
-    if (!isLive(key) && next[key as keyof Activity] !== base[key as keyof Activity]) return false;
-  }
-  return true;
+  return next.runner === runner && next.state === 'running' && next.state === base.state &&
+    next.id === base.id && next.type === base.type && next.title === base.title &&
+    next.cancellable === base.cancellable && next.owner === base.owner && next.groups === base.groups &&
+    next.context === base.context && next.result === base.result && next.error === base.error &&
+    next.parentId === base.parentId && next.createdAt === base.createdAt && next.endedAt === base.endedAt &&
+    next.leaseMs === base.leaseMs && next.heartbeatMs === base.heartbeatMs;
 }
 
 /**

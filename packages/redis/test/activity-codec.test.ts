@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Activity } from '@activityd/protocol/types';
-import { leaseArg, liveText } from '../src/activity-codec.js';
+import { applyPatch, newActivity, toPublic, type StoredActivity } from '@activityd/core';
+import { leaseArg, liveText, onlyLiveChanged } from '../src/activity-codec.js';
 
 // The live fields' JSON is what the hash and every node's rebuilt event carry: it must be exactly
 // what JSON.stringify of the four fields gives, whatever the remembered digits of the last call.
@@ -32,5 +33,35 @@ describe('liveText', () => {
     expect(leaseArg(live(1, null, 1, 1_764_000_030_127))).toBe('1764000030127');
     expect(leaseArg(live(1, null, 1, null))).toBe('');
     expect(leaseArg(live(1, null, 1, 7))).toBe('7');
+  });
+});
+
+describe('onlyLiveChanged', () => {
+  const made = () => {
+    const a = newActivity({ type: 'copy', title: 'one', progress: 0, groups: ['g'], owner: 7 }, 1_000, { leaseMs: 30_000, heartbeatMs: 10_000 }, null);
+    a.seq = 5;
+    return a;
+  };
+  const LIVE = ['progress', 'subtitle', 'updatedAt', 'leaseExpiresAt', 'seq'];
+
+  it('holds for a progress report, not for any other field of a hub-made activity', () => {
+    const a = made();
+    expect(onlyLiveChanged(toPublic(a), null, applyPatch(a, { progress: 50, subtitle: 'half' }, 2_000))).toBe(true);
+    expect(onlyLiveChanged(toPublic(a), null, applyPatch(a, { title: 'two' }, 2_000))).toBe(false);
+    expect(onlyLiveChanged(toPublic(a), null, applyPatch(a, { context: { k: 1 } }, 2_000))).toBe(false);
+    // Every field in turn, given another value (or an equal copy: compared by identity).
+    for (const key of Object.keys(a) as Array<keyof StoredActivity>) {
+      const value = a[key];
+      const other = Array.isArray(value) ? [...value] : typeof value === 'object' && value !== null ? { ...value } : typeof value === 'number' ? value + 1 : `${String(value)}!`;
+      const next = { ...a, [key]: other } as StoredActivity;
+      expect([key, onlyLiveChanged(toPublic(a), null, next)]).toEqual([key, LIVE.includes(key)]);
+    }
+  });
+
+  it('fails for an ended activity, or one run by another runner', () => {
+    const a = made();
+    expect(onlyLiveChanged(toPublic(a), 'node-a', { ...a })).toBe(false);
+    expect(onlyLiveChanged(toPublic(a), null, { ...a, state: 'completed' })).toBe(false);
+    expect(onlyLiveChanged({ ...toPublic(a), state: 'failed' }, null, { ...a })).toBe(false);
   });
 });
