@@ -76,6 +76,11 @@ export interface ActivityStore {
    * do) it decides again from `get`. Absent: the hub always reads with `get`.
    */
   getForUpdate?(id: string): Promise<StoredActivity | undefined>;
+  /**
+   * Optional, with `getForUpdate`: the copy it would start from when the store holds one in memory,
+   * at once (no promise); `undefined` when it holds none, and the hub then asks `getForUpdate`.
+   */
+  heldForUpdate?(id: string): StoredActivity | undefined;
   /** Lists activities, newest first, paged by an opaque cursor. */
   list(query: ActivityQuery): Promise<ActivityPage>;
   /** Running remote activities whose lease lapsed at or before `now`. */

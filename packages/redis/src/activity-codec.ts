@@ -33,32 +33,57 @@ export function decodeActivity(doc: string, seq: string, runner: string, live: s
   return { activity, docSeq: Number(dseq ?? seq) };
 }
 
-/** The live fields' JSON, as the hash and a plain stream item keep them. */
-export function liveText(a: Activity): string {
-  return JSON.stringify({ progress: a.progress, subtitle: a.subtitle, updatedAt: a.updatedAt, leaseExpiresAt: a.leaseExpiresAt });
+/**
+ * The JSON of a number, remembered for the last one asked. A busy writer's updates share their
+ * `updatedAt` (and so `leaseExpiresAt`) with every other update of the same millisecond, and
+ * turning a time into digits (`DoubleToCString`, beyond the small integers) was most of what an
+ * update's live JSON cost.
+ */
+class NumberText {
+  private last: number | null = null;
+  private text = 'null';
+
+  of(value: number | null): string {
+    if (value !== this.last) {
+      this.text = JSON.stringify(value);
+      this.last = value;
+    }
+    return this.text;
+  }
 }
 
-/** Fields a plain item carries (or that are not the document's): any other change needs a full write. */
-function isLive(key: string): boolean {
-  switch (key) {
-    case 'progress': case 'subtitle': case 'updatedAt': case 'leaseExpiresAt': case 'seq': case 'runner':
-      return true;
-    default:
-      return false;
+const updatedAtText = new NumberText();
+const leaseText = new NumberText();
+
+/**
+ * The live fields' JSON, as the hash and a plain stream item keep them: exactly
+ * `JSON.stringify({ progress, subtitle, updatedAt, leaseExpiresAt })`, put together by hand
+ * (no object per update, and the times' digits remembered, see `NumberText`).
+ */
+export function liveText(a: Activity): string {
+  const { progress, subtitle, updatedAt, leaseExpiresAt } = a;
+  // A field left undefined (not an activity the hub made) is one JSON.stringify leaves out.
+  if (progress === undefined || subtitle === undefined || updatedAt === undefined || leaseExpiresAt === undefined) {
+    return JSON.stringify({ progress, subtitle, updatedAt, leaseExpiresAt });
   }
+  return '{"progress":' + JSON.stringify(progress) + ',"subtitle":' + JSON.stringify(subtitle) +
+    ',"updatedAt":' + updatedAtText.of(updatedAt) + ',"leaseExpiresAt":' + leaseText.of(leaseExpiresAt) + '}';
 }
 
 /**
  * Does `next` differ from `base` only in its live fields? Then it can be written as a plain item.
- * Compared field by field by identity: the state machine copies unchanged fields by reference, and
- * every field of `next` is compared (a field `base` lacks counts as changed).
+ * Compared field by field by identity: the state machine copies unchanged fields by reference.
+ * Every field but the live ones, `seq` and `runner` is named here (a test changes each field of a
+ * hub-made activity in turn): a loop over `next`'s keys, with a keyed load from both objects per
+ * key, cost about 0.35 µs an update against 0.05.
  */
 export function onlyLiveChanged(base: Activity, runner: string | null, next: StoredActivity): boolean {
-  if (next.runner !== runner || next.state !== 'running') return false;
-  for (const key in next) {
-    if (!isLive(key) && next[key as keyof Activity] !== base[key as keyof Activity]) return false;
-  }
-  return true;
+  return next.runner === runner && next.state === 'running' && next.state === base.state &&
+    next.id === base.id && next.type === base.type && next.title === base.title &&
+    next.cancellable === base.cancellable && next.owner === base.owner && next.groups === base.groups &&
+    next.context === base.context && next.result === base.result && next.error === base.error &&
+    next.parentId === base.parentId && next.createdAt === base.createdAt && next.endedAt === base.endedAt &&
+    next.leaseMs === base.leaseMs && next.heartbeatMs === base.heartbeatMs;
 }
 
 /**

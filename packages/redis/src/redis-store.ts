@@ -15,7 +15,7 @@ import { Keys, listMember } from './keys.js';
 import { RedisNodeLiveness } from './node-liveness.js';
 import { RedisAccessStore } from './redis-access-store.js';
 import { RecentActivities } from './recent-activities.js';
-import { defineScripts, scriptCommand, type ScriptCall, type ScriptName } from './scripts.js';
+import { defineScripts, scriptCommand, scriptRunner, type ScriptCall, type ScriptName } from './scripts.js';
 import { decodeEntries, firstSeq, type Entry } from './stream-items.js';
 import { guarded } from './unavailable.js';
 import { WriteBatch } from './write-batch.js';
@@ -78,7 +78,8 @@ export class RedisStore implements ActivityStore {
     // Requests in flight at once share round trips: their commands of one turn go out as one write.
     this.redis = connect({
       url, commandTimeoutMs, logger: this.logger, name: 'activityd', autoPipelining: true,
-      // A write batch is already one turn's writes: auto-pipelining would hold it for one more turn.
+      // A write batch is already one turn's writes: auto-pipelining would hold it for one more turn
+      // (its calls go by `sendCommand`, which never pipelines; the defined command stays out too).
       // The access version's GET is sent once per turn already (`RedisAccessStore.version`); in
       // an auto-pipeline it would also wait for the previous pipeline's replies.
       notPipelined: [scriptCommand('write-many'), 'get'],
@@ -92,8 +93,10 @@ export class RedisStore implements ActivityStore {
     this.scripts = defineScripts(this.redis);
     // The reader hears of every call: its answer dispatches this node's own events when nothing
     // came in between, so a writing node does not read back what it wrote.
+    const writeMany = scriptRunner(this.redis, 'write-many');
+    const head = [this.prefix, String(this.eventLogSize)];
     this.writes = new WriteBatch(
-      async (items) => await this.scripts['write-many'](this.prefix, this.eventLogSize, ...items) as number[],
+      (items, start, end) => writeMany(head, items, start, end) as Promise<number[]>,
       { sent: () => this.reader.callSent(), answered: (range) => this.reader.callAnswered(range) },
     );
     // A lost or trimmed stream may have hidden changes: every copy goes.
@@ -196,6 +199,11 @@ export class RedisStore implements ActivityStore {
    * through the event stream since; else the stored copy (see {@link RecentActivities}). It may be
    * stale: the hub's CAS write on `seq` then fails and the hub reads again with `get`.
    */
+  /** {@link getForUpdate}'s copy when this node holds one (see {@link RecentActivities}), at once. */
+  heldForUpdate(id: string): StoredActivity | undefined {
+    return this.recent.lookup(id);
+  }
+
   async getForUpdate(id: string): Promise<StoredActivity | undefined> {
     const cached = this.recent.lookup(id);
     if (cached) return cached;

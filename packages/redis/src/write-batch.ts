@@ -42,11 +42,11 @@ export class WriteBatch {
   private scheduled = false;
 
   /**
-   * @param send runs the script with the items' arguments concatenated; resolves one seq (0: failed)
-   * per item, then the seq before the call's first.
+   * @param send runs the script with the items' arguments concatenated (`args[start..end)`, not
+   * copied); resolves one seq (0: failed) per item, then the seq before the call's first.
    */
   constructor(
-    private readonly send: (args: Array<string | number>) => Promise<number[]>,
+    private readonly send: (args: ReadonlyArray<string | number>, start: number, end: number) => Promise<number[]>,
     private readonly observer: CallObserver = unobserved,
   ) {}
 
@@ -74,13 +74,16 @@ export class WriteBatch {
     // Bounded calls, so one busy turn never holds Redis (single-threaded) for long, and replies overlap.
     for (let i = 0; i < ends.length; i += MAX_ITEMS) {
       const last = Math.min(i + MAX_ITEMS, ends.length);
-      this.sendBatch(args.slice(i === 0 ? 0 : ends[i - 1], ends[last - 1]), resolvers.slice(i, last), rejecters.slice(i, last));
+      this.sendBatch(args, i === 0 ? 0 : ends[i - 1]!, ends[last - 1]!, resolvers.slice(i, last), rejecters.slice(i, last));
     }
   }
 
-  private sendBatch(args: Array<string | number>, resolvers: Array<(seq: number | null) => void>, rejecters: Array<(error: unknown) => void>): void {
+  private sendBatch(
+    args: ReadonlyArray<string | number>, start: number, end: number,
+    resolvers: Array<(seq: number | null) => void>, rejecters: Array<(error: unknown) => void>,
+  ): void {
     this.observer.sent();
-    this.send(args).then(
+    this.send(args, start, end).then(
       (seqs) => {
         const first = Number(seqs[resolvers.length] ?? 0);
         let last = first;
