@@ -9,11 +9,16 @@
 //   npm run bench:redis                    # builds, then runs this with the defaults
 //   node bench/redis-progress.js [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256]
 //        [--redis redis://HOST:PORT] [--cpu-prof DIR] [--sides library,http] [--commandstats] [--json]
-//        [--latency-rate 20000] [--latency-duration 5]
+//        [--latency-rate 20000] [--latency-duration 5] [--listener in-process|process]
 //   --sides picks activityd's sides (library: hub on RedisStore and on SQLite; http: the servers); BullMQ always runs
 //   --latency-rate R: after the saturation sides, BullMQ and the library (Redis) side again, each driven
 //     open loop at R updates/s for --latency-duration s (0 skips): latency at a rate both sustain,
 //     without the queueing a closed loop of 32 in flight adds at saturation (mean ≈ 32 / rate)
+//   --listener: where the library sides' listener runs, the same for both (default in-process):
+//     in-process: BullMQ's QueueEvents in the worker's process, activityd's subscribing node (a second
+//     hub on the same Redis, with its own stream reader) in the writing node's process;
+//     process: each in a child process of its own (bench/lib/bullmq-listener.js,
+//     bench/lib/redis-embedded-subscriber.js), its CPU shown as "server"
 //   --commandstats prints Redis's INFO commandstats per update for each side's measured window
 //   --cpu-prof DIR profiles each activityd server child (summarise with bench/lib/http-progress-profile.js)
 //
@@ -54,6 +59,7 @@ const { values: flags } = parseArgs({
     redis: { type: 'string' },
     'cpu-prof': { type: 'string' },
     sides: { type: 'string', default: 'library,http' },
+    listener: { type: 'string', default: 'in-process' },
     'latency-rate': { type: 'string', default: '20000' },
     'latency-duration': { type: 'string', default: '5' },
     commandstats: { type: 'boolean', default: false },
@@ -62,7 +68,7 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log('usage: node bench/redis-progress.js [--sides library,http] [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256] [--latency-rate 20000] [--latency-duration 5] [--redis URL] [--commandstats] [--json]');
+  console.log('usage: node bench/redis-progress.js [--sides library,http] [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256] [--latency-rate 20000] [--latency-duration 5] [--listener in-process|process] [--redis URL] [--commandstats] [--json]');
   process.exit(0);
 }
 const config = {
@@ -73,9 +79,11 @@ const config = {
   /** Updates/s offered in the open-loop latency phase (BullMQ and the library side); 0 skips it. */
   latencyRate: Number(flags['latency-rate']),
   latencyDurationMs: Number(flags['latency-duration']) * 1000,
+  /** Where each library side's listener runs: in the producing process, or in a process of its own. */
+  listener: flags.listener,
 };
 if (!(config.durationMs > 0 && config.warmupMs >= 0 && Number.isInteger(config.concurrency) && config.concurrency > 0 &&
-  config.latencyRate >= 0 && config.latencyDurationMs > 0)) {
+  config.latencyRate >= 0 && config.latencyDurationMs > 0 && ['in-process', 'process'].includes(config.listener))) {
   console.error('redis-progress: bad flags (see --help)');
   process.exit(2);
 }
@@ -234,10 +242,59 @@ function openLoop(rate, issue) {
   };
 }
 
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * BullMQ's listener: a QueueEvents counting 'progress' events, each update's latency taken from the
+ * epoch time the worker put in it (`data.t`). In this process, or (`--listener process`) in a child
+ * (bench/lib/bullmq-listener.js) whose delays are corrected for its clock offset after the window.
+ */
+async function bullmqListener(connection, prefix, url) {
+  const latencies = new Latencies();
+  if (config.listener === 'in-process') {
+    const events = new QueueEvents('progress', { connection, prefix });
+    await events.waitUntilReady();
+    let delivered = 0;
+    events.on('progress', ({ data }) => {
+      delivered++;
+      if (latencies.measuring) latencies.push(epochNow() - data.t);
+    });
+    return { latencies, delivered: () => delivered, server: null, collect: async () => {}, close: () => events.close() };
+  }
+  const child = await forkChild('./lib/bullmq-listener.js', { BENCH_REDIS_URL: url, BENCH_BULLMQ_PREFIX: prefix });
+  let delivered = 0;
+  let on = false;
+  let recorded = Promise.resolve({ delays: [] });
+  Object.defineProperty(latencies, 'measuring', {
+    get: () => on,
+    set: (value) => { on = value; if (value) void child.ask('record', { on: true }); else recorded = child.ask('record', { on: false }); },
+  });
+  return {
+    latencies,
+    delivered: () => delivered,
+    server: { sample: async () => { const m = await child.ask('sample'); delivered = m.delivered; return m; } },
+    /** After the window: the delays on our clock, and the count (polled until it stops moving). */
+    async collect(acked) {
+      const { delays } = await recorded;
+      const offset = await clockOffset(child);
+      for (const d of delays) latencies.push(d - offset);
+      // Until every acknowledged update arrived, or the count stood still for 2 s.
+      for (let still = 0; still < 40; ) {
+        const before = delivered;
+        delivered = (await child.ask('sample')).delivered;
+        if (delivered >= acked) break;
+        still = delivered === before ? still + 1 : 0;
+        await sleep(50);
+      }
+    },
+    close: () => child.close(),
+  };
+}
+
 /**
  * BullMQ: `concurrency` jobs, each calling updateProgress back to back (closed loop); or, with
  * `rate`, the open loop calling updateProgress on the same jobs in turn at that rate. QueueEvents
- * in this process.
+ * as `--listener` says (see `bullmqListener`).
  */
 async function runBullmq(url, redis, rate = 0) {
   const { hostname, port } = new URL(url);
@@ -246,16 +303,10 @@ async function runBullmq(url, redis, rate = 0) {
   // The events stream is long enough that a subscriber a little behind never loses an event.
   const streams = { events: { maxLen: EVENT_LOG } };
   const queue = new Queue('progress', { connection, prefix, streams });
-  const events = new QueueEvents('progress', { connection, prefix });
-  await events.waitUntilReady();
-  const latencies = new Latencies();
+  const listener = await bullmqListener(connection, prefix, url);
+  const { latencies, delivered, server } = listener;
   let acked = 0;
-  let delivered = 0;
   let stopping = false;
-  events.on('progress', ({ data }) => {
-    delivered++;
-    if (latencies.measuring) latencies.push(performance.now() - data.t);
-  });
   // Open loop: the jobs wait in their processors while the loop updates them.
   const held = [];
   let release = () => {};
@@ -267,7 +318,7 @@ async function runBullmq(url, redis, rate = 0) {
       return {};
     }
     for (let i = 0; !stopping; i++) {
-      await job.updateProgress({ p: i % 101, t: performance.now() });
+      await job.updateProgress({ p: i % 101, t: epochNow() });
       acked++;
     }
     return { updates: acked };
@@ -276,29 +327,35 @@ async function runBullmq(url, redis, rate = 0) {
   try {
     if (rate > 0) {
       while (held.length < config.concurrency) await sleep(10);
-      const load = openLoop(rate, (i) => held[i % held.length].updateProgress({ p: i % 101, t: performance.now() }));
+      const load = openLoop(rate, (i) => held[i % held.length].updateProgress({ p: i % 101, t: epochNow() }));
       const result = await measure(`BullMQ at ${fmt(rate)}/s`, redis, {
-        acked: () => load.state.acked, delivered: () => delivered, latencies, phase: sleep,
+        server, acked: () => load.state.acked, delivered, latencies, phase: sleep,
         warmupMs: RAMP_MS + 1_000, durationMs: config.latencyDurationMs,
       });
       const { maxInFlight } = load.state;
       await load.stop();
       release();
-      return { ...result, ...(await result.check()), offered: rate, maxInFlight, failed: load.state.error ? 1 : 0 };
+      await listener.collect(load.state.acked);
+      return { ...result, ...withPercentiles(latencies), ...(await result.check()), offered: rate, maxInFlight, failed: load.state.error ? 1 : 0 };
     }
-    const result = await measure('BullMQ', redis, { acked: () => acked, delivered: () => delivered, latencies, phase: sleep });
+    const result = await measure('BullMQ', redis, { server, acked: () => acked, delivered, latencies, phase: sleep });
     stopping = true;
     await worker.close(); // lets the updates in flight finish, so every one counted is acknowledged
-    return { ...result, ...(await result.check()) };
+    await listener.collect(acked);
+    return { ...result, ...withPercentiles(latencies), ...(await result.check()) };
   } finally {
     release();
     stopping = true;
     await worker.close();
-    await events.close();
+    await listener.close();
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
   }
 }
+
+const { RedisStore } = await import('@activityd/redis');
+/** A node's store in Redis mode, keeping as many events as BullMQ's stream keeps here. */
+const newRedisStore = (url, prefix) => new RedisStore({ url, keyPrefix: prefix, eventLogSize: EVENT_LOG });
 
 /** The activityd server child of bench/http-progress.js, with the store this run asks for. */
 async function startServer(store, url, token) {
@@ -376,6 +433,12 @@ async function runActivityd(store, url, redis) {
   }
 }
 
+/** p50/p90/p99 of `latencies` as a side's result has them (for latencies collected after `measure`). */
+function withPercentiles(latencies) {
+  const [p50Ms, p90Ms, p99Ms] = latencies.percentiles(50, 90, 99);
+  return { p50Ms, p90Ms, p99Ms };
+}
+
 /** A forked child with a request/reply channel (`{cmd, id}` → `{reply: cmd, id, ...}`). */
 async function forkChild(path, env) {
   const child = fork(here(path), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -409,9 +472,9 @@ async function clockOffset(child) {
 /**
  * activityd embedded in a backend, in Redis mode: this process holds an ActivityHub on a RedisStore
  * and keeps `concurrency` `hub.update(id, {progress})` calls in flight over `activities` remote
- * activities (no two in flight on one activity); the subscriber is another node (a second hub in a
- * child process, bench/lib/redis-embedded-subscriber.js) counting `activity.updated` through
- * `hub.on`. Each update is a write of its own (no `ctx.progress` coalescing): `acked` counts
+ * activities (no two in flight on one activity); the subscriber is another node (a second hub on
+ * the same Redis with its own stream reader: in this process, or with `--listener process` in a
+ * child, bench/lib/redis-embedded-subscriber.js) counting `activity.updated` through `hub.on`. Each update is a write of its own (no `ctx.progress` coalescing): `acked` counts
  * resolved `hub.update` calls, and the run checks that Redis's `seq` moved by exactly that many.
  */
 async function runLibrary(kind, url, redis, rate = 0) {
@@ -419,14 +482,19 @@ async function runLibrary(kind, url, redis, rate = 0) {
   const prefix = `bench-activityd-${randomUUID()}:`;
   const dataDir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'activityd-bench-')) : null;
   const store = kind === 'redis'
-    ? new (await import('@activityd/redis')).RedisStore({ url, keyPrefix: prefix, eventLogSize: EVENT_LOG })
+    ? newRedisStore(url, prefix)
     : new (await import('@activityd/core/sqlite')).SqliteStore({ filename: join(dataDir, 'activityd.db') });
   const hub = new ActivityHub({ store });
   await hub.start();
-  const subscriber = kind === 'redis'
+  // The subscribing node: another hub on the same Redis and prefix, with its own stream reader, in
+  // this process or in a child as `--listener` says (SQLite has one node: its listener is on `hub`).
+  const child = kind === 'redis' && config.listener === 'process';
+  const reader = kind === 'redis' && !child ? new ActivityHub({ store: newRedisStore(url, prefix) }) : null;
+  await reader?.start();
+  const subscriber = child
     ? await forkChild('./lib/redis-embedded-subscriber.js', { BENCH_REDIS_URL: url, BENCH_REDIS_PREFIX: prefix })
-    : inProcessSubscriber(hub);
-  const serverLike = kind === 'redis' ? { sample: async () => ({ cpuMicros: (await subscriber.ask('sample')).cpuMicros }) } : null;
+    : inProcessSubscriber(reader ?? hub);
+  const serverLike = child ? { sample: async () => ({ cpuMicros: (await subscriber.ask('sample')).cpuMicros }) } : null;
   try {
     const ids = [];
     for (let i = 0; i < config.activities; i++) {
@@ -534,6 +602,7 @@ async function runLibrary(kind, url, redis, rate = 0) {
     };
   } finally {
     await subscriber.close();
+    await reader?.stop();
     await hub.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
@@ -589,7 +658,8 @@ let ok = true;
 try {
   log(`Progress updates through Redis, each reaching one subscriber: BullMQ ${bullmqVersion} vs activityd (Redis mode), and activityd embedded (SQLite)`);
   log(`node ${process.version}, ${platform()} ${arch()}, ${cpus().length} CPUs (${cpus()[0]?.model?.trim()}); Redis ${own ? 'of its own (no persistence)' : url}; ` +
-    `${config.concurrency} updates in flight, warm-up ${config.warmupMs / 1000} s, measured ${config.durationMs / 1000} s`);
+    `${config.concurrency} updates in flight, warm-up ${config.warmupMs / 1000} s, measured ${config.durationMs / 1000} s; ` +
+    `library sides' listeners ${config.listener === 'process' ? 'each in a process of its own' : 'in the producing process'}`);
   const sides = flags.sides.split(',');
   const bull = await runBullmq(url, redis);
   const direct = sides.includes('library') ? await runLibrary('redis', url, redis) : null;
@@ -611,7 +681,9 @@ try {
       `${(r.side.includes('SQLite') ? '–' : fmt(r.redisMicrosPerUpdate, 1)).padStart(14)}   ${fmt(r.delivered)} / ${fmt(r.acked)}` +
       `${r.written === undefined ? '' : ` (written ${fmt(r.written)})`} ${match ? 'ok' : 'MISMATCH'}`);
   }
-  log('  (library side: client = the writing node, server = the subscribing node; HTTP sides: client = load + WebSocket subscriber)');
+  log(config.listener === 'process'
+    ? '  (library sides: client = the producing process, server = the listener\'s process; HTTP sides: client = load + WebSocket subscriber, server = the activityd server)'
+    : '  (library sides: client = the producing process, with its listener in it (BullMQ: worker + QueueEvents; activityd: writing node + subscribing node); HTTP sides: client = load + WebSocket subscriber, server = the activityd server)');
   let fixedRate = null;
   if (bullAtRate && directAtRate) {
     log('');
@@ -653,14 +725,16 @@ try {
   let libraryRatio = null;
   if (direct && libraryEmbedded) {
     library = verdict('activityd library, Redis (like for like)', direct);
-    log(`  CPU per update, all processes but Redis: BullMQ ${fmt(bull.clientMicrosPerUpdate)} µs, activityd library ` +
-      `${fmt(direct.clientMicrosPerUpdate + direct.serverMicrosPerUpdate)} µs (writer ${fmt(direct.clientMicrosPerUpdate)} + subscriber node ${fmt(direct.serverMicrosPerUpdate)})`);
+    const outside = (r, parts) => (r.serverMicrosPerUpdate === null ? `${fmt(r.clientMicrosPerUpdate)} µs (${parts[0]} and ${parts[1]} in one process)`
+      : `${fmt(r.clientMicrosPerUpdate + r.serverMicrosPerUpdate)} µs (${parts[0]} ${fmt(r.clientMicrosPerUpdate)} + ${parts[1]} ${fmt(r.serverMicrosPerUpdate)})`);
+    log(`  CPU per update, all processes but Redis: BullMQ ${outside(bull, ['worker', 'QueueEvents'])}, activityd library ${outside(direct, ['writer', 'subscriber node'])}`);
     log(`  Redis CPU per update: activityd library ${fmt(direct.redisMicrosPerUpdate, 1)} µs, BullMQ ${fmt(bull.redisMicrosPerUpdate, 1)} µs; ` +
       `one Redis core caps a cluster at about ${fmt(ceilingOf(direct))} library updates/s`);
     // The writing node in Redis mode also reads back every event (its writes resolve once it has):
-    // against the embedded node, which writes and dispatches to its own in-process listener.
+    // against the embedded node, which writes and dispatches to its own in-process listener. With
+    // the listener in-process, the Redis side's figure also holds the subscribing node's reading.
     libraryRatio = direct.clientMicrosPerUpdate / libraryEmbedded.clientMicrosPerUpdate;
-    log(`  writing node's CPU per update, library, Redis / embedded SQLite: ${fmt(libraryRatio, 2)} × (target ≤ 1.3: ${libraryRatio <= 1.3 ? 'met' : 'ABOVE'})`);
+    log(`  ${config.listener === 'process' ? 'writing node' : 'producing process (writing + subscribing node)'}'s CPU per update, library, Redis / embedded SQLite: ${fmt(libraryRatio, 2)} × (target ≤ 1.3: ${libraryRatio <= 1.3 ? 'met' : 'ABOVE'})`);
   }
   let http = null;
   let serverRatio = null;
