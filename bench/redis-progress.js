@@ -13,7 +13,8 @@
 //   --sides picks activityd's sides (library: hub on RedisStore and on SQLite; http: the servers); BullMQ always runs
 //   --latency-rate R: after the saturation sides, BullMQ and the library (Redis) side again, each driven
 //     open loop at R updates/s for --latency-duration s (0 skips): latency at a rate both sustain,
-//     without the queueing a closed loop of 32 in flight adds at saturation (mean ≈ 32 / rate)
+//     without the queueing a closed loop of 32 in flight adds at saturation (mean ≈ 32 / rate); and
+//     a bare Redis stream under the same loop (XADD → XREAD in this process), the floor at that rate
 //   --listener: where the library sides' listener runs, the same for both (default in-process):
 //     in-process: BullMQ's QueueEvents in the worker's process, activityd's subscribing node (a second
 //     hub on the same Redis, with its own stream reader) in the writing node's process;
@@ -243,6 +244,49 @@ function openLoop(rate, issue) {
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * The bare floor of the fixed-rate phase: no queue and no activity, only a Redis stream. The same
+ * open loop XADDs one entry per update (its issue time in it) on one connection of the workspace's
+ * ioredis, and a second connection in this process XREAD-blocks (from the start of its new stream) and notes each arrival. What any
+ * design that delivers through a Redis stream from this process waits at this rate, on this machine.
+ */
+async function runBareStream(url, redis, rate) {
+  const writer = new Redis(url);
+  const reader = new Redis(url);
+  const key = `bench-bare-${randomUUID()}`;
+  const latencies = new Latencies();
+  let delivered = 0;
+  let reading = true;
+  const read = (async () => {
+    for (let last = '0-0'; reading; ) {
+      const reply = await reader.xread('BLOCK', 200, 'COUNT', 1_000, 'STREAMS', key, last);
+      if (!reply) continue;
+      const at = epochNow();
+      for (const [id, fields] of reply[0][1]) {
+        last = id;
+        delivered++;
+        if (latencies.measuring) latencies.push(at - Number(fields[1]));
+      }
+    }
+  })();
+  try {
+    const load = openLoop(rate, () => writer.xadd(key, 'MAXLEN', '~', EVENT_LOG, '*', 't', String(epochNow())));
+    const result = await measure(`bare Redis stream at ${fmt(rate)}/s`, redis, {
+      acked: () => load.state.acked, delivered: () => delivered, latencies, phase: sleep,
+      warmupMs: RAMP_MS + 1_000, durationMs: config.latencyDurationMs,
+    });
+    const { maxInFlight } = load.state;
+    await load.stop();
+    return { ...result, ...(await result.check()), offered: rate, maxInFlight, failed: load.state.error ? 1 : 0 };
+  } finally {
+    reading = false;
+    await read;
+    await writer.del(key);
+    writer.disconnect();
+    reader.disconnect();
+  }
+}
 
 /**
  * BullMQ's listener: a QueueEvents counting 'progress' events, each update's latency taken from the
@@ -670,6 +714,7 @@ try {
   const atRate = config.latencyRate > 0 && sides.includes('library');
   const bullAtRate = atRate ? await runBullmq(url, redis, config.latencyRate) : null;
   const directAtRate = atRate ? await runLibrary('redis', url, redis, config.latencyRate) : null;
+  const bareAtRate = atRate ? await runBareStream(url, redis, config.latencyRate) : null;
   const results = [bull, direct, libraryEmbedded, ours, embedded].filter(Boolean);
   log('');
   log(`  ${'side'.padEnd(34)}${'updates/s'.padStart(11)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'client µs/upd'.padStart(15)}${'server µs/upd'.padStart(15)}${'Redis µs/upd'.padStart(14)}   delivered / acknowledged`);
@@ -691,7 +736,7 @@ try {
       `1 s warm-up, ${config.latencyDurationMs / 1000} s measured): latency without closed-loop queueing`);
     log(`  ${'side'.padEnd(44)}${'achieved/s'.padStart(11)}${'p50 ms'.padStart(9)}${'p90 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'max in flight'.padStart(15)}` +
       `${'client µs/upd'.padStart(15)}${'server µs/upd'.padStart(15)}${'Redis µs/upd'.padStart(14)}   delivered / acknowledged`);
-    for (const r of [bullAtRate, directAtRate]) {
+    for (const r of [bareAtRate, bullAtRate, directAtRate]) {
       const match = r.delivered === r.acked && !r.failed;
       ok &&= match;
       log(`  ${r.side.padEnd(44)}${fmt(r.updatesPerSec).padStart(11)}${fmt(r.p50Ms, 2).padStart(9)}${fmt(r.p90Ms, 2).padStart(9)}${fmt(r.p99Ms, 2).padStart(9)}` +
@@ -699,10 +744,14 @@ try {
         `${fmt(r.redisMicrosPerUpdate, 1).padStart(14)}   ${fmt(r.delivered)} / ${fmt(r.acked)}${r.written === undefined ? '' : ` (written ${fmt(r.written)})`} ${match ? 'ok' : 'MISMATCH'}`);
     }
     // Sustained: achieved within 5 % of offered (an open loop that falls behind only queues more).
-    const sustained = [bullAtRate, directAtRate].every((r) => r.updatesPerSec >= 0.95 * config.latencyRate);
-    fixedRate = { p50: directAtRate.p50Ms / bullAtRate.p50Ms, p99: directAtRate.p99Ms / bullAtRate.p99Ms, sustained };
+    const sustained = [bareAtRate, bullAtRate, directAtRate].every((r) => r.updatesPerSec >= 0.95 * config.latencyRate);
+    fixedRate = {
+      p50: directAtRate.p50Ms / bullAtRate.p50Ms, p99: directAtRate.p99Ms / bullAtRate.p99Ms, sustained,
+      bareP99: bareAtRate.p99Ms, bullOverBare: bullAtRate.p99Ms / bareAtRate.p99Ms, oursOverBare: directAtRate.p99Ms / bareAtRate.p99Ms,
+    };
     log(`  activityd library / BullMQ at ${fmt(config.latencyRate)}/s: p50 ${fmt(fixedRate.p50, 2)} ×, p99 ${fmt(fixedRate.p99, 2)} × ` +
-      `(target ≤ 0.5: ${fixedRate.p99 <= 0.5 ? 'met' : 'ABOVE'})${sustained ? '' : '; NOT SUSTAINED by both sides: compare at a lower --latency-rate'}`);
+      `(target ≤ 0.5: ${fixedRate.p99 <= 0.5 ? 'met' : 'ABOVE'})${sustained ? '' : '; NOT SUSTAINED by every side: compare at a lower --latency-rate'}`);
+    log(`  p99 over the bare Redis stream's (${fmt(fixedRate.bareP99, 2)} ms): BullMQ ${fmt(fixedRate.bullOverBare, 2)} ×, activityd library ${fmt(fixedRate.oursOverBare, 2)} ×`);
   }
   const verdict = (name, x) => {
     const throughput = x.updatesPerSec / bull.updatesPerSec;
@@ -749,7 +798,7 @@ try {
   const ceiling = { library: direct ? ceilingOf(direct) : null, http: ours ? ceilingOf(ours) : null };
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
   log(`  load average at the end: ${load}`);
-  if (flags.json) console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, bullmq: bullmqVersion, config, load, results, fixedRateResults: [bullAtRate, directAtRate].filter(Boolean), fixedRate, library, libraryRatio, http, serverRatio, ceiling }, null, 2));
+  if (flags.json) console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, bullmq: bullmqVersion, config, load, results, fixedRateResults: [bareAtRate, bullAtRate, directAtRate].filter(Boolean), fixedRate, library, libraryRatio, http, serverRatio, ceiling }, null, 2));
 } finally {
   redis.disconnect();
   await own?.stop();
