@@ -1,37 +1,23 @@
 import { isActivityEvent, type ActivityEvent, type HubEvent } from '@activityd/protocol';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ActivityHub, SYSTEM } from '@activityd/core';
 import { EventRebuilder } from '../src/event-rebuilder.js';
-import { Keys } from '../src/keys.js';
 import { RecentActivities } from '../src/recent-activities.js';
 import { decodeEntries, type Entry, type RawEntry } from '../src/stream-items.js';
-import { REDIS_URL, redisAvailable, redisFixture, until } from './redis-fixture.js';
+import { redisAvailable, until, writerNode, type Cleanups, type redisFixture } from './redis-fixture.js';
 
 // A progress update reaches the stream as a plain item (only the live fields): every node, and every
 // replay, must make the same whole event of it, wherever the document it was built on now lives.
 const available = await redisAvailable('Redis delta rebuild');
 const quiet = { info() {}, warn() {}, error() {} };
 
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 
-/** A hub on a fresh prefix recording the activity events it dispatches, and a raw connection. */
-async function node(options: { recentActivities?: number } = {}) {
-  const fixture = redisFixture(options);
-  cleanups.push(fixture.cleanup);
-  const hub = new ActivityHub({ store: fixture.make(), nodeId: 'writer' });
-  const events: ActivityEvent[] = [];
-  hub.on('event', (e) => isActivityEvent(e) && events.push(e));
-  await hub.start();
-  cleanups.push(() => hub.stop());
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 });
-  cleanups.push(async () => { redis.disconnect(); });
-  return { fixture, hub, events, redis, keys: new Keys(fixture.keyPrefix) };
-}
+const node = (options: { recentActivities?: number } = {}) => writerNode(cleanups, options);
 
 /** Another node on the same prefix, recording what it dispatches. */
 async function otherNode(fixture: ReturnType<typeof redisFixture>, options: { recentActivities?: number } = {}) {

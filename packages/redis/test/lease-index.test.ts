@@ -1,9 +1,7 @@
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPatch, newActivity, type StoredActivity } from '@activityd/core';
-import { Keys } from '../src/keys.js';
 import type { RedisStore } from '../src/redis-store.js';
-import { REDIS_URL, redisAvailable, redisFixture } from './redis-fixture.js';
+import { openedStore, redisAvailable, type Cleanups } from './redis-fixture.js';
 
 // The lease index holds a lower bound of each expiry: a progress update re-scores it only when the
 // expiry moved into another half-lease window, and a sweep re-scores what it found not lapsed yet.
@@ -12,19 +10,13 @@ const available = await redisAvailable('Redis lease index');
 const T0 = 1_700_000_000_000; // a multiple of the slack below: windows start at T0 + k * 500
 const LEASE = { leaseMs: 1_000, heartbeatMs: 300 };
 
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 async function setup() {
-  const fixture = redisFixture();
-  cleanups.push(fixture.cleanup);
-  const store = fixture.make();
-  await store.open();
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 });
-  cleanups.push(async () => { redis.disconnect(); });
-  const keys = new Keys(fixture.keyPrefix);
+  const { store, redis, keys } = await openedStore(cleanups);
   const score = async (a: { id: string }) => Number(await redis.zscore(keys.lease, a.id));
   return { store, score };
 }

@@ -2,7 +2,10 @@
 // that is deleted afterwards, so parallel runs on one Redis never meet.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { ActivityHub } from '@activityd/core';
+import { isActivityEvent, type ActivityEvent } from '@activityd/protocol';
 import { RedisStore, type RedisStoreOptions } from '../src/index.js';
+import { Keys } from '../src/keys.js';
 
 /** The Redis the suites use: `ACTIVITYD_TEST_REDIS`, else the local default. */
 export const REDIS_URL = process.env.ACTIVITYD_TEST_REDIS ?? 'redis://127.0.0.1:6379';
@@ -73,6 +76,37 @@ export function redisFixture(options: Omit<RedisStoreOptions, 'url' | 'keyPrefix
       await deletePrefix(keyPrefix);
     },
   };
+}
+
+/** What a test undoes afterwards, last first (`afterEach` runs them). */
+export type Cleanups = Array<() => Promise<void>>;
+
+/** A raw connection to the suites' Redis, for looking at keys directly; `cleanups` disconnects it. */
+export function rawRedis(cleanups: Cleanups): Redis {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 });
+  cleanups.push(async () => { redis.disconnect(); });
+  return redis;
+}
+
+/** An opened store on a fresh prefix, a raw connection, and the prefix's keys. */
+export async function openedStore(cleanups: Cleanups, options: Omit<RedisStoreOptions, 'url' | 'keyPrefix'> = {}) {
+  const fixture = redisFixture(options);
+  cleanups.push(fixture.cleanup);
+  const store = fixture.make();
+  await store.open();
+  return { fixture, store, redis: rawRedis(cleanups), keys: new Keys(fixture.keyPrefix) };
+}
+
+/** A started hub ('writer') on a fresh prefix recording the activity events it dispatches, a raw connection, and the keys. */
+export async function writerNode(cleanups: Cleanups, options: Omit<RedisStoreOptions, 'url' | 'keyPrefix'> = {}) {
+  const fixture = redisFixture(options);
+  cleanups.push(fixture.cleanup);
+  const hub = new ActivityHub({ store: fixture.make(), nodeId: 'writer' });
+  const events: ActivityEvent[] = [];
+  hub.on('event', (e) => isActivityEvent(e) && events.push(e));
+  await hub.start();
+  cleanups.push(() => hub.stop());
+  return { fixture, hub, events, redis: rawRedis(cleanups), keys: new Keys(fixture.keyPrefix) };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,30 +1,17 @@
-import { isActivityEvent, type ActivityEvent } from '@activityd/protocol';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActivityHub, SYSTEM } from '@activityd/core';
-import { REDIS_URL, redisAvailable, redisFixture } from './redis-fixture.js';
+import { redisAvailable, writerNode, type Cleanups } from './redis-fixture.js';
 
 // A node's writes go to Redis as `write-many` calls sent by EVALSHA outside ioredis's defined
 // commands: they must survive a Redis that lost its script cache, and carry every argument as written.
 const available = await redisAvailable('Redis write calls');
 
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function node() {
-  const fixture = redisFixture();
-  cleanups.push(fixture.cleanup);
-  const hub = new ActivityHub({ store: fixture.make(), nodeId: 'writer' });
-  const events: ActivityEvent[] = [];
-  hub.on('event', (e) => isActivityEvent(e) && events.push(e));
-  await hub.start();
-  cleanups.push(() => hub.stop());
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 });
-  cleanups.push(async () => { redis.disconnect(); });
-  return { fixture, hub, events, redis };
-}
+const node = () => writerNode(cleanups);
 
 describe.runIf(available)('write calls', () => {
   it('load the script again when Redis no longer holds it', async () => {

@@ -1,9 +1,7 @@
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPatch, newActivity, type StoredActivity } from '@activityd/core';
-import { Keys } from '../src/keys.js';
 import type { RedisStore } from '../src/redis-store.js';
-import { REDIS_URL, redisAvailable, redisFixture } from './redis-fixture.js';
+import { openedStore, redisAvailable, type Cleanups } from './redis-fixture.js';
 
 // The stream entry a `write-many` call appends, byte for byte: readers on every node (and of other
 // versions) parse it, so the way the script builds it may change, the text may not.
@@ -12,7 +10,7 @@ const available = await redisAvailable('Redis write-many entries');
 const T0 = 1_700_000_000_000;
 const LEASE = { leaseMs: 1_000, heartbeatMs: 300 };
 
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -25,13 +23,7 @@ async function create(store: RedisStore, runner: string | null = null): Promise<
 
 describe.runIf(available)('write-many stream entries', () => {
   it('are the same text as ever: full items, and plain items of one call in one array', async () => {
-    const fixture = redisFixture();
-    cleanups.push(fixture.cleanup);
-    const store = fixture.make();
-    await store.open();
-    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 });
-    cleanups.push(async () => { redis.disconnect(); });
-    const keys = new Keys(fixture.keyPrefix);
+    const { store, redis, keys } = await openedStore(cleanups);
 
     const a = await create(store);
     const b = await create(store, 'node-1');
