@@ -199,11 +199,6 @@ export class RedisStore implements ActivityStore {
    * through the event stream since; else the stored copy (see {@link RecentActivities}). It may be
    * stale: the hub's CAS write on `seq` then fails and the hub reads again with `get`.
    */
-  /** {@link getForUpdate}'s copy when this node holds one (see {@link RecentActivities}), at once. */
-  heldForUpdate(id: string): StoredActivity | undefined {
-    return this.recent.lookup(id);
-  }
-
   async getForUpdate(id: string): Promise<StoredActivity | undefined> {
     const cached = this.recent.lookup(id);
     if (cached) return cached;
@@ -211,6 +206,11 @@ export class RedisStore implements ActivityStore {
     if (!stored) return undefined;
     this.recent.keep(toPublic(stored.activity), stored.activity.runner, stored.docSeq);
     return stored.activity;
+  }
+
+  /** {@link getForUpdate}'s copy when this node holds one (see {@link RecentActivities}), at once. */
+  heldForUpdate(id: string): StoredActivity | undefined {
+    return this.recent.lookup(id);
   }
 
   async list(query: ActivityQuery): Promise<ActivityPage> {
