@@ -9,7 +9,7 @@
 //   npm run bench:redis                    # builds, then runs this with the defaults
 //   node bench/redis-progress.js [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256]
 //        [--redis redis://HOST:PORT] [--cpu-prof DIR] [--sides library,http] [--commandstats] [--json]
-//        [--latency-rate 20000] [--latency-duration 5] [--listener in-process|process]
+//        [--latency-rate 20000] [--latency-duration 5] [--listener in-process|process] [--side-process fresh|shared]
 //   --sides picks activityd's sides (library: hub on RedisStore and on SQLite; http: the servers); BullMQ always runs
 //   --latency-rate R: after the saturation sides, BullMQ and the library (Redis) side again, each driven
 //     open loop at R updates/s for --latency-duration s (0 skips): latency at a rate both sustain,
@@ -20,6 +20,8 @@
 //     hub on the same Redis, with its own stream reader) in the writing node's process;
 //     process: each in a child process of its own (bench/lib/bullmq-listener.js,
 //     bench/lib/redis-embedded-subscriber.js), its CPU shown as "server"
+//   --side-process: fresh (default) runs each side in a fresh process of its own, one after the other,
+//     so none inherits another's heap; shared runs every side in this process (BullMQ's first)
 //   --commandstats prints Redis's INFO commandstats per update for each side's measured window
 //   --cpu-prof DIR profiles each activityd server child (summarise with bench/lib/http-progress-profile.js)
 //
@@ -33,9 +35,9 @@
 // acknowledged updates in the measured window; every acknowledged update must reach the subscriber.
 // Each side also prints this process's scavenges in its window (count, pauses, full collections):
 // BullMQ's worker and listener, or activityd's writing node.
-import { spawnSync } from 'node:child_process';
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, arch, loadavg, platform, tmpdir } from 'node:os';
@@ -61,6 +63,7 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'string' },
     sides: { type: 'string', default: 'library,http' },
     listener: { type: 'string', default: 'in-process' },
+    'side-process': { type: 'string', default: 'fresh' },
     'latency-rate': { type: 'string', default: '20000' },
     'latency-duration': { type: 'string', default: '5' },
     commandstats: { type: 'boolean', default: false },
@@ -69,7 +72,7 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log('usage: node bench/redis-progress.js [--sides library,http] [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256] [--latency-rate 20000] [--latency-duration 5] [--listener in-process|process] [--redis URL] [--commandstats] [--json]');
+  console.log('usage: node bench/redis-progress.js [--sides library,http] [--duration 10] [--warmup 2] [--concurrency 32] [--activities 256] [--latency-rate 20000] [--latency-duration 5] [--listener in-process|process] [--side-process fresh|shared] [--redis URL] [--commandstats] [--json]');
   process.exit(0);
 }
 const config = {
@@ -82,9 +85,11 @@ const config = {
   latencyDurationMs: Number(flags['latency-duration']) * 1000,
   /** Where each library side's listener runs: in the producing process, or in a process of its own. */
   listener: flags.listener,
+  /** Each side in a fresh process of its own (`fresh`), or all in this one (`shared`, as before 2026-11-24's last session). */
+  sideProcess: flags['side-process'],
 };
 if (!(config.durationMs > 0 && config.warmupMs >= 0 && Number.isInteger(config.concurrency) && config.concurrency > 0 &&
-  config.latencyRate >= 0 && config.latencyDurationMs > 0 && ['in-process', 'process'].includes(config.listener))) {
+  config.latencyRate >= 0 && config.latencyDurationMs > 0 && ['in-process', 'process'].includes(config.listener) && ['fresh', 'shared'].includes(config.sideProcess))) {
   console.error('redis-progress: bad flags (see --help)');
   process.exit(2);
 }
@@ -98,7 +103,8 @@ if (!existsSync(here('./node_modules/bullmq/package.json'))) {
   if (npm.status !== 0) process.exit(1);
 }
 const requireHere = createRequire(import.meta.url);
-const { Queue, QueueEvents, Worker } = await import(requireHere.resolve('bullmq'));
+// Loaded by the sides that use them, so a side in a process of its own loads only its own library.
+const bullmq = () => import(requireHere.resolve('bullmq'));
 const bullmqVersion = requireHere('bullmq/package.json').version;
 // ioredis as the workspace has it (a dependency of @activityd/redis), for INFO cpu and cleanup.
 const { Redis } = createRequire(here('../packages/redis/package.json'))('ioredis');
@@ -296,6 +302,7 @@ async function runBareStream(url, redis, rate) {
 async function bullmqListener(connection, prefix, url) {
   const latencies = new Latencies();
   if (config.listener === 'in-process') {
+    const { QueueEvents } = await bullmq();
     const events = new QueueEvents('progress', { connection, prefix });
     await events.waitUntilReady();
     let delivered = 0;
@@ -341,6 +348,7 @@ async function bullmqListener(connection, prefix, url) {
  * as `--listener` says (see `bullmqListener`).
  */
 async function runBullmq(url, redis, rate = 0) {
+  const { Queue, Worker } = await bullmq();
   const { hostname, port } = new URL(url);
   const connection = { host: hostname, port: Number(port), maxRetriesPerRequest: null };
   const prefix = `bench-bullmq-${randomUUID()}`;
@@ -397,9 +405,11 @@ async function runBullmq(url, redis, rate = 0) {
   }
 }
 
-const { RedisStore } = await import('@activityd/redis');
 /** A node's store in Redis mode, keeping as many events as BullMQ's stream keeps here. */
-const newRedisStore = (url, prefix) => new RedisStore({ url, keyPrefix: prefix, eventLogSize: EVENT_LOG });
+const newRedisStore = async (url, prefix) => {
+  const { RedisStore } = await import('@activityd/redis');
+  return new RedisStore({ url, keyPrefix: prefix, eventLogSize: EVENT_LOG });
+};
 
 /** The activityd server child of bench/http-progress.js, with the store this run asks for. */
 async function startServer(store, url, token) {
@@ -526,14 +536,14 @@ async function runLibrary(kind, url, redis, rate = 0) {
   const prefix = `bench-activityd-${randomUUID()}:`;
   const dataDir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'activityd-bench-')) : null;
   const store = kind === 'redis'
-    ? newRedisStore(url, prefix)
+    ? await newRedisStore(url, prefix)
     : new (await import('@activityd/core/sqlite')).SqliteStore({ filename: join(dataDir, 'activityd.db') });
   const hub = new ActivityHub({ store });
   await hub.start();
   // The subscribing node: another hub on the same Redis and prefix, with its own stream reader, in
   // this process or in a child as `--listener` says (SQLite has one node: its listener is on `hub`).
   const child = kind === 'redis' && config.listener === 'process';
-  const reader = kind === 'redis' && !child ? new ActivityHub({ store: newRedisStore(url, prefix) }) : null;
+  const reader = kind === 'redis' && !child ? new ActivityHub({ store: await newRedisStore(url, prefix) }) : null;
   await reader?.start();
   const subscriber = child
     ? await forkChild('./lib/redis-embedded-subscriber.js', { BENCH_REDIS_URL: url, BENCH_REDIS_PREFIX: prefix })
@@ -695,6 +705,47 @@ function arrivalPairs(arrivals) {
 }
 
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
+/**
+ * The sides, by name. By default (`--side-process fresh`) each runs in a fresh process of its own, a
+ * fork of this script (`sideProcess`), one after the other: no side inherits the heap, the garbage or
+ * the compiled code another side left behind. (In one shared process, BullMQ's side always ran first
+ * in a fresh heap and activityd's after it, in what BullMQ's had left: `redis-8` in
+ * docs/benchmarks.md traced the long-GC runs of activityd's sides to exactly that.)
+ */
+const SIDES = {
+  bullmq: (url, redis) => runBullmq(url, redis),
+  'library-redis': (url, redis) => runLibrary('redis', url, redis),
+  'library-sqlite': (url, redis) => runLibrary('sqlite', url, redis),
+  'http-redis': (url, redis) => runActivityd('redis', url, redis),
+  'http-sqlite': (url, redis) => runActivityd('sqlite', url, redis),
+  'bullmq-at-rate': (url, redis) => runBullmq(url, redis, config.latencyRate),
+  'library-redis-at-rate': (url, redis) => runLibrary('redis', url, redis, config.latencyRate),
+  'bare-at-rate': (url, redis) => runBareStream(url, redis, config.latencyRate),
+};
+
+/** Runs side `name`: in a fresh process of its own, or (`--side-process shared`) in this one. */
+async function runSide(name, url, redis) {
+  if (config.sideProcess === 'shared') return SIDES[name](url, redis);
+  const child = fork(fileURLToPath(import.meta.url), process.argv.slice(2), {
+    env: { ...process.env, BENCH_REDIS_SIDE: name, BENCH_REDIS_URL: url }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let result = null;
+  child.once('message', (message) => { result = message; });
+  const [code] = await once(child, 'exit');
+  if (code !== 0 || !result) throw new Error(`redis-progress: side ${name} exited with ${code}${result ? '' : ', no result'}`);
+  return result;
+}
+
+/** A side's own process: runs the side, sends its result (as JSON has it) to the parent, exits. */
+async function sideProcess(name, url) {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  const result = await SIDES[name](url, redis);
+  redis.disconnect();
+  await new Promise((resolve) => process.send(JSON.parse(JSON.stringify(result)), resolve));
+  process.exit(0);
+}
+
+async function main() {
 const own = flags.redis ? null : await startRedisServer(Redis);
 const url = flags.redis ?? own.url;
 const redis = new Redis(url, { maxRetriesPerRequest: 1 });
@@ -703,18 +754,19 @@ try {
   log(`Progress updates through Redis, each reaching one subscriber: BullMQ ${bullmqVersion} vs activityd (Redis mode), and activityd embedded (SQLite)`);
   log(`node ${process.version}, ${platform()} ${arch()}, ${cpus().length} CPUs (${cpus()[0]?.model?.trim()}); Redis ${own ? 'of its own (no persistence)' : url}; ` +
     `${config.concurrency} updates in flight, warm-up ${config.warmupMs / 1000} s, measured ${config.durationMs / 1000} s; ` +
-    `library sides' listeners ${config.listener === 'process' ? 'each in a process of its own' : 'in the producing process'}`);
+    `library sides' listeners ${config.listener === 'process' ? 'each in a process of its own' : 'in the producing process'}; ` +
+    `${config.sideProcess === 'fresh' ? 'each side in a fresh process' : 'every side in one process, BullMQ\'s first'}`);
   const sides = flags.sides.split(',');
-  const bull = await runBullmq(url, redis);
-  const direct = sides.includes('library') ? await runLibrary('redis', url, redis) : null;
-  const libraryEmbedded = sides.includes('library') ? await runLibrary('sqlite', url, redis) : null;
-  const ours = sides.includes('http') ? await runActivityd('redis', url, redis) : null;
-  const embedded = sides.includes('http') ? await runActivityd('sqlite', url, redis) : null;
+  const bull = await runSide('bullmq', url, redis);
+  const direct = sides.includes('library') ? await runSide('library-redis', url, redis) : null;
+  const libraryEmbedded = sides.includes('library') ? await runSide('library-sqlite', url, redis) : null;
+  const ours = sides.includes('http') ? await runSide('http-redis', url, redis) : null;
+  const embedded = sides.includes('http') ? await runSide('http-sqlite', url, redis) : null;
   // Latency at one offered rate both sustain (open loop), after the saturation sides.
   const atRate = config.latencyRate > 0 && sides.includes('library');
-  const bullAtRate = atRate ? await runBullmq(url, redis, config.latencyRate) : null;
-  const directAtRate = atRate ? await runLibrary('redis', url, redis, config.latencyRate) : null;
-  const bareAtRate = atRate ? await runBareStream(url, redis, config.latencyRate) : null;
+  const bullAtRate = atRate ? await runSide('bullmq-at-rate', url, redis) : null;
+  const directAtRate = atRate ? await runSide('library-redis-at-rate', url, redis) : null;
+  const bareAtRate = atRate ? await runSide('bare-at-rate', url, redis) : null;
   const results = [bull, direct, libraryEmbedded, ours, embedded].filter(Boolean);
   log('');
   log(`  ${'side'.padEnd(34)}${'updates/s'.padStart(11)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'client µs/upd'.padStart(15)}${'server µs/upd'.padStart(15)}${'Redis µs/upd'.padStart(14)}   delivered / acknowledged`);
@@ -807,3 +859,7 @@ if (!ok) {
   console.error('\nredis-progress: deliveries and acknowledged updates differ: see above');
   process.exit(1);
 }
+}
+
+if (process.env.BENCH_REDIS_SIDE) await sideProcess(process.env.BENCH_REDIS_SIDE, process.env.BENCH_REDIS_URL);
+else await main();
