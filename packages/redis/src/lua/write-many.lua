@@ -50,9 +50,14 @@ local results = {}
 
 local leaseKey = p .. 'lease'
 
+-- Seqs become text by format('%d') (an integer's digits). Passed as a number, Redis writes one with
+-- '%.17g', and tostring or `..` with '%.14g': glibc's floating-point printing, which cost about
+-- 0.1 µs per item more (microbench: evalsha 2.50 -> 2.41 µs per plain item).
+local format = string.format
+
 -- The entry is built by one table.concat at the end from the lines appended here: making each
 -- item a string of its own first cost about 0.5 µs per item (a new Lua string each, and garbage).
-local lines, n = { first + 1 }, 1
+local lines, n = { format('%d', first + 1) }, 1
 
 -- ARGV[i]: the item's id; `lease`: the expiry to index, or '' to leave the index alone.
 local function plain(i, lease)
@@ -61,15 +66,14 @@ local function plain(i, lease)
   local cur = redis.call('HMGET', key, 'seq', 'dseq')
   if cur[1] ~= expect then return 0 end
   last = last + 1
-  -- The seq goes to Redis as a number, whose digits Redis writes itself: a string of it here
-  -- (tostring) cost about 0.13 µs per item, and the entry no longer needs one.
+  local seq = format('%d', last)
   -- A hash written before documents had their own seq holds the document of its latest seq.
   local dseq = cur[2]
   if dseq then
-    redis.call('HSET', key, 'seq', last, 'live', live)
+    redis.call('HSET', key, 'seq', seq, 'live', live)
   else
     dseq = cur[1]
-    redis.call('HSET', key, 'seq', last, 'live', live, 'dseq', dseq)
+    redis.call('HSET', key, 'seq', seq, 'live', live, 'dseq', dseq)
   end
   if lease ~= '' then redis.call('ZADD', leaseKey, lease, id) end
   lines[n + 1] = id
@@ -92,7 +96,7 @@ local function full(i)
   local doc, state, runner, lex, parent = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
   local lease, ended = ARGV[i + 9], ARGV[i + 10]
   last = last + 1
-  local seq = last
+  local seq = format('%d', last)
 
   local prev = ''
   if cur[1] then
@@ -142,7 +146,7 @@ local function full(i)
   n = n + 1
   lines[n] = '{"seq":' .. seq .. ',"type":"' .. ARGV[i + 3] .. '","at":' .. ARGV[i + 11]
     .. ',"activity":' .. doc .. ',"seq":' .. seq .. '}' .. who .. prev .. '}'
-  return seq
+  return last
 end
 
 local i, argc = 3, #ARGV
@@ -160,8 +164,9 @@ while i <= argc do
   end
 end
 if last ~= first then
-  redis.call('SET', seqKey, last)
-  redis.call('XADD', events, last .. '-0', 'l', table.concat(lines, '\n'))
+  local seq = format('%d', last)
+  redis.call('SET', seqKey, seq)
+  redis.call('XADD', events, seq .. '-0', 'l', table.concat(lines, '\n'))
   if math.floor(last / 64) ~= math.floor(first / 64) then
     redis.call('XTRIM', events, 'MINID', '~', math.max(0, last - maxlen + 1))
   end
