@@ -59,30 +59,6 @@ local format = string.format
 -- item a string of its own first cost about 0.5 µs per item (a new Lua string each, and garbage).
 local lines, n = { format('%d', first + 1) }, 1
 
--- ARGV[i]: the item's id; `lease`: the expiry to index, or '' to leave the index alone.
-local function plain(i, lease)
-  local id, expect, live = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local key = p .. 'a:' .. id
-  local cur = redis.call('HMGET', key, 'seq', 'dseq')
-  if cur[1] ~= expect then return 0 end
-  last = last + 1
-  local seq = format('%d', last)
-  -- A hash written before documents had their own seq holds the document of its latest seq.
-  local dseq = cur[2]
-  if dseq then
-    redis.call('HSET', key, 'seq', seq, 'live', live)
-  else
-    dseq = cur[1]
-    redis.call('HSET', key, 'seq', seq, 'live', live, 'dseq', dseq)
-  end
-  if lease ~= '' then redis.call('ZADD', leaseKey, lease, id) end
-  lines[n + 1] = id
-  lines[n + 2] = dseq
-  lines[n + 3] = live
-  n = n + 3
-  return last
-end
-
 local function full(i)
   local id, expect = ARGV[i + 1], ARGV[i + 2]
   local key = p .. 'a:' .. id
@@ -149,18 +125,44 @@ local function full(i)
   return last
 end
 
+-- Plain items are written here in the loop, not by a function of their own: a Lua call per item
+-- (and `last`, `n`, `lines` as its upvalues) cost about 0.07 µs per item (microbench: evalsha 2.39 -> 2.32).
 local i, argc = 3, #ARGV
 while i <= argc do
   local kind = ARGV[i]
   if kind == 'f' then
     results[#results + 1] = full(i)
     i = i + 12
-  elseif kind == 'l' then
-    results[#results + 1] = plain(i + 1, ARGV[i + 4])
-    i = i + 5
   else
-    results[#results + 1] = plain(i, '')
-    i = i + 3
+    -- `lease`: the expiry to index ('l'), or '' to leave the index alone.
+    local lease, size = '', 3
+    if kind == 'l' then
+      lease, i, size = ARGV[i + 4], i + 1, 4
+    end
+    local id, expect, live = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+    local key = p .. 'a:' .. id
+    local cur = redis.call('HMGET', key, 'seq', 'dseq')
+    if cur[1] ~= expect then
+      results[#results + 1] = 0
+    else
+      last = last + 1
+      local seq = format('%d', last)
+      -- A hash written before documents had their own seq holds the document of its latest seq.
+      local dseq = cur[2]
+      if dseq then
+        redis.call('HSET', key, 'seq', seq, 'live', live)
+      else
+        dseq = cur[1]
+        redis.call('HSET', key, 'seq', seq, 'live', live, 'dseq', dseq)
+      end
+      if lease ~= '' then redis.call('ZADD', leaseKey, lease, id) end
+      lines[n + 1] = id
+      lines[n + 2] = dseq
+      lines[n + 3] = live
+      n = n + 3
+      results[#results + 1] = last
+    end
+    i = i + size
   end
 end
 if last ~= first then
