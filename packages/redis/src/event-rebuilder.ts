@@ -6,7 +6,7 @@ import type { Keys } from './keys.js';
 import type { LiveFields } from './activity-codec.js';
 import { PlainScanner } from './plain-scan.js';
 import type { Copy, RecentActivities } from './recent-activities.js';
-import { decodeEntries, isEvent, isPlain, textEntries, type Entry, type PlainItem, type RawEntry, type StreamItem } from './stream-items.js';
+import { LINES, decodeEntries, isEvent, isPlain, textEntries, type Entry, type PlainItem, type RawEntry, type StreamItem } from './stream-items.js';
 
 /** A document a plain item can be built on; `runner` is `undefined` where the source does not say. */
 interface Source {
@@ -110,7 +110,7 @@ export class EventRebuilder {
     // Nothing is kept until every item was read: a read that falls back is then parsed as if this
     // one had never started.
     for (const [, fields] of entries) {
-      if (fields.length !== 2 || fields[0]!.length !== 1 || fields[0]![0] !== BATCH_FIELD || !scan.start(fields[1]!)) return null;
+      if (fields.length !== 2 || fields[0]!.length !== 1 || fields[0]![0] !== LINES_FIELD || !scan.start(fields[1]!)) return null;
       do {
         if (!scan.next()) return null;
         if (scan.seq <= after) continue;
@@ -220,7 +220,7 @@ function withLive(
   };
 }
 
-const BATCH_FIELD = 'b'.charCodeAt(0);
+const LINES_FIELD = LINES.charCodeAt(0);
 
 /** The documents the full items of `items` carry, by activity and seq. */
 function documentsIn(items: StreamItem[]): Map<string, Source> {

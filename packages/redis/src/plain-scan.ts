@@ -1,11 +1,12 @@
 /**
  * The live reader's fast path through a `write-many` entry made only of plain items (see
- * `stream-items.ts`): it reads the item fields straight from the reply's bytes, in the exact shape
- * `write-many.lua` and `liveText` write them —
- * `[{"seq":N,"id":"ID","d":N,"live":{"progress":P,"subtitle":S,"updatedAt":N,"leaseExpiresAt":L}},…]`
- * — with no string of the entry, no `JSON.parse` and no object per item. Anything else (a full item,
- * an escape in a string, another key order, a number it cannot read exactly) makes `next` answer
- * `false`, and the caller parses the entry as text. What it does read is what `JSON.parse` gives.
+ * `stream-items.ts`): it reads the items straight from the reply's bytes, in the exact shape
+ * `write-many.lua` and `liveText` write them — the first seq, then per item its id, its document's
+ * seq and `{"progress":P,"subtitle":S,"updatedAt":N,"leaseExpiresAt":L}`, one line each — with no
+ * string of the entry, no `JSON.parse` and no object per item. Anything else (a full item, an id
+ * that is not printable ASCII, an escape in a string, another key order, a number it cannot read
+ * exactly) makes `next` answer `false`, and the caller parses the entry as text. What it does read is
+ * what that parse gives.
  *
  * On a busy reading node `JSON.parse` of the entries was its largest cost in JavaScript (about 0.55 µs
  * of an event, two thirds of decoding and rebuilding one).
@@ -22,46 +23,55 @@ export class PlainScanner {
   private at = 0;
   private idStart = 0;
   private idEnd = 0;
-  /** `true` once the closing bracket was read. */
+  /** `true` once the last item was read. */
   done = false;
 
-  /** Starts on an entry's value; `false` when it is not a JSON array. */
+  /** Starts on an entry's lines; `false` when they do not start with a seq. */
   start(text: Buffer): boolean {
     this.text = text;
-    this.at = 1;
     this.done = false;
-    return text.length > 1 && text[0] === OPEN_ARRAY;
+    const i = this.uint(text, 0);
+    if (i < 0 || text[i] !== NEWLINE) return false;
+    // Each item takes the seq after the one before.
+    this.seq = this.value - 1;
+    this.at = i + 1;
+    return true;
   }
 
   /** Reads the next item; `false` when it is not a plain item in the exact shape (or the text ends). */
   next(): boolean {
     const t = this.text;
-    let i = this.keys(t, this.at);
+    let i = this.heading(t, this.at);
     if (i < 0 || !literal(t, i, PROGRESS)) return false;
     i = this.liveFields(t, i + PROGRESS.length);
-    if (i < 0 || t[i] !== CLOSE_OBJECT || t[i + 1] !== CLOSE_OBJECT) return false;
-    i += 2;
-    if (t[i] === COMMA) {
+    if (i < 0 || t[i] !== CLOSE_OBJECT) return false;
+    i++;
+    this.seq++;
+    if (t[i] === NEWLINE) {
       this.at = i + 1;
       return true;
     }
-    this.done = t[i] === CLOSE_ARRAY && i + 1 === t.length;
+    this.done = i === t.length;
     return this.done;
   }
 
-  /** `{"seq":N,"id":"ID","d":N`: where it ends, or -1. */
-  private keys(t: Buffer, i: number): number {
-    if (!literal(t, i, SEQ)) return -1;
-    i = this.uint(t, i + SEQ.length);
-    if (i < 0) return -1;
-    this.seq = this.value;
-    if (!literal(t, i, ID)) return -1;
-    this.idStart = i + ID.length;
-    this.idEnd = stringEnd(t, this.idStart);
-    if (this.idEnd < 0 || !literal(t, this.idEnd + 1, D)) return -1;
-    i = this.uint(t, this.idEnd + 1 + D.length);
+  /**
+   * The id line and the document seq's line: where the next line starts, or -1. A line starting
+   * with `{` is a full item. The id must be printable ASCII, whose bytes compare with a string's
+   * characters one for one (`idIs`).
+   */
+  private heading(t: Buffer, i: number): number {
+    if (t[i] === OPEN_OBJECT) return -1;
+    this.idStart = i;
+    for (let c = t[i]; c !== NEWLINE; c = t[++i]) {
+      if (c === undefined || c <= SPACE || c >= DELETE) return -1;
+    }
+    if (i === this.idStart) return -1;
+    this.idEnd = i;
+    i = this.uint(t, i + 1);
+    if (i < 0 || t[i] !== NEWLINE) return -1;
     this.d = this.value;
-    return i;
+    return i + 1;
   }
 
   /** The live fields after `"progress":`, up to their closing brace (excluded): where they end, or -1. */
@@ -198,14 +208,13 @@ function literal(t: Buffer, i: number, expected: Uint8Array): boolean {
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const EMPTY = Buffer.alloc(0);
-const SEQ = bytes('{"seq":');
-const ID = bytes(',"id":"');
-const D = bytes(',"d":');
-const PROGRESS = bytes(',"live":{"progress":');
+const PROGRESS = bytes('{"progress":');
 const SUBTITLE = bytes(',"subtitle":');
 const UPDATED_AT = bytes(',"updatedAt":');
 const LEASE = bytes(',"leaseExpiresAt":');
 const NULL = bytes('null');
 const code = (char: string) => char.charCodeAt(0);
-const OPEN_ARRAY = code('['), CLOSE_ARRAY = code(']'), CLOSE_OBJECT = code('}'), COMMA = code(','), QUOTE = code('"'), BACKSLASH = code('\\');
+const OPEN_OBJECT = code('{'), CLOSE_OBJECT = code('}'), NEWLINE = code('\n'), QUOTE = code('"'), BACKSLASH = code('\\');
+/** Bytes an id line is made of lie between these (excluded): printable ASCII but the space. */
+const SPACE = code(' '), DELETE = 0x7f;
 const ZERO = code('0'), NINE = code('9'), DOT = code('.'), MINUS = code('-'), PLUS = code('+'), LOWER_E = code('e'), UPPER_E = code('E');

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyPatch, newActivity, type StoredActivity } from '@activityd/core';
+import { applyPatch, newActivity, toPublic, type StoredActivity } from '@activityd/core';
 import type { RedisStore } from '../src/redis-store.js';
 import { openedStore, redisAvailable, type Cleanups } from './redis-fixture.js';
 
-// The stream entry a `write-many` call appends, byte for byte: readers on every node (and of other
-// versions) parse it, so the way the script builds it may change, the text may not.
+// The stream entry a `write-many` call appends, byte for byte: readers on every node parse it, so the
+// way the script builds it may change, the text only with every reader (and those of the previous
+// version's entries, field 'b', still read).
 const available = await redisAvailable('Redis write-many entries');
 
 const T0 = 1_700_000_000_000;
@@ -22,7 +23,7 @@ async function create(store: RedisStore, runner: string | null = null): Promise<
 }
 
 describe.runIf(available)('write-many stream entries', () => {
-  it('are the same text as ever: full items, and plain items of one call in one array', async () => {
+  it('are the documented text: full items, and plain items of one call in one entry, as lines', async () => {
     const { store, redis, keys } = await openedStore(cleanups);
 
     const a = await create(store);
@@ -36,13 +37,33 @@ describe.runIf(available)('write-many stream entries', () => {
 
     const entries = await redis.xrange(keys.events, '-', '+');
     const doc = (x: StoredActivity) => JSON.stringify({ ...x, runner: undefined, seq: undefined }).slice(0, -1);
+    // Each entry: its first item's seq, then its items, one line for a full one, three for a plain one.
     expect(entries).toEqual([
-      ['1-0', ['b', `[{"seq":1,"type":"activity.started","at":${T0},"activity":${doc(a)},"seq":1}}]`]],
-      ['2-0', ['b', `[{"seq":2,"type":"activity.started","at":${T0},"activity":${doc(b)},"seq":2},"runner":"node-1"}]`]],
-      ['4-0', ['b', `[{"seq":3,"id":"${a.id}","d":1,"live":{"progress":10,"subtitle":null,"updatedAt":${T0 + 600},"leaseExpiresAt":${T0 + 1_600}}}`
-        + `,{"seq":4,"id":"${b.id}","d":2,"live":{"progress":20,"subtitle":null,"updatedAt":${T0 + 5},"leaseExpiresAt":null}}]`]],
+      ['1-0', ['l', `1\n{"seq":1,"type":"activity.started","at":${T0},"activity":${doc(a)},"seq":1}}`]],
+      ['2-0', ['l', `2\n{"seq":2,"type":"activity.started","at":${T0},"activity":${doc(b)},"seq":2},"runner":"node-1"}`]],
+      ['4-0', ['l', `3\n${a.id}\n1\n{"progress":10,"subtitle":null,"updatedAt":${T0 + 600},"leaseExpiresAt":${T0 + 1_600}}`
+        + `\n${b.id}\n2\n{"progress":20,"subtitle":null,"updatedAt":${T0 + 5},"leaseExpiresAt":null}`]],
     ]);
     expect(await redis.zscore(keys.lease, a.id)).toBe(String(T0 + 1_600));
     expect(await redis.hmget(keys.activity(a.id), 'seq', 'dseq')).toEqual(['3', '1']);
+  });
+
+  it('are read from any cursor, with each item\'s seq, and so are the previous version\'s (field b)', async () => {
+    const { store, redis, keys } = await openedStore(cleanups);
+    const a = await create(store);
+    const updates = [1, 2, 3].map((n) => ({ ...applyPatch(a, { progress: n * 10 }, T0 + n), seq: a.seq + n }));
+    await Promise.all(updates.map((u, n) => store.write({ type: 'activity.updated', activity: u, expectSeq: a.seq + n })));
+    const event = (u: StoredActivity) => ({ seq: u.seq, type: 'activity.updated', at: u.updatedAt, activity: toPublic(u) });
+    // One entry holds seqs 2 to 4: a cursor inside it gets the rest, each once.
+    expect((await redis.xrange(keys.events, '-', '+')).map(([id]) => id)).toEqual(['1-0', '4-0']);
+    for (const after of [1, 2, 3]) expect(await store.eventsAfter(after, 100)).toEqual(updates.filter((u) => u.seq > after).map(event));
+
+    // An entry as the previous version wrote it: a JSON array of items, each with its seq.
+    const older = [4, 5].map((n) => ({ ...applyPatch(a, { progress: n * 10 }, T0 + n), seq: a.seq + n }));
+    const live = (u: StoredActivity) => ({ progress: u.progress, subtitle: u.subtitle, updatedAt: u.updatedAt, leaseExpiresAt: u.leaseExpiresAt });
+    await redis.xadd(keys.events, '6-0', 'b', JSON.stringify(older.map((u) => ({ seq: u.seq, id: a.id, d: a.seq, live: live(u) }))));
+    await redis.set(keys.seq, 6);
+    expect(await store.eventsAfter(4, 100)).toEqual(older.map(event));
+    expect(await store.eventsAfter(5, 100)).toEqual([event(older[1]!)]);
   });
 });
