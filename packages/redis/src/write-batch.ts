@@ -11,6 +11,8 @@ const MAX_ITEMS = 16;
  * Told of every script call: when it is sent, and when it is answered with the seq range its writes
  * took (`first` exclusive, `last` inclusive; equal when none was written) or failed (`null`).
  * `answered` runs after every write of the call has resolved (and its caller's continuation has run).
+ * A call may be told of before its writes are queued (see `WriteBatch`): if none come, it is
+ * answered as one that wrote nothing.
  */
 export interface CallObserver {
   sent(): void;
@@ -40,6 +42,10 @@ export class WriteBatch {
   private resolvers: Array<(seq: number | null) => void> = [];
   private rejecters: Array<(error: unknown) => void> = [];
   private scheduled = false;
+  /** Calls sent and not answered yet. */
+  private inFlight = 0;
+  /** The next call was told of already (see `expectNext`). */
+  private announced = false;
 
   /**
    * @param send runs the script with the items' arguments concatenated (`args[start..end)`, not
@@ -57,15 +63,39 @@ export class WriteBatch {
     return new Promise((resolve, reject) => {
       this.resolvers.push(resolve);
       this.rejecters.push(reject);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  /**
+   * The last call in flight was answered: its writers (progress loops) mostly write again as soon as
+   * their writes resolve, a few promise jobs after the answer is handled. The observer is told of
+   * that next call now, so it does not see a moment with no call in flight between the two: a
+   * writing node's reader would take that moment to send a read of the stream, ahead of the call
+   * (one more socket write on the way to Redis) and woken by its own entries (6 % of calls at
+   * saturation). If no write comes this turn, the call told of is answered as one that wrote nothing.
+   */
+  private expectNext(): void {
+    this.announced = true;
+    this.observer.sent();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
+    if (this.ends.length === 0) {
+      if (this.announced) {
+        this.announced = false;
+        this.observer.answered({ first: 0, last: 0 });
+      }
+      return;
+    }
     const { args, ends, resolvers, rejecters } = this;
     this.args = [];
     this.ends = [];
@@ -82,9 +112,12 @@ export class WriteBatch {
     args: ReadonlyArray<string | number>, start: number, end: number,
     resolvers: Array<(seq: number | null) => void>, rejecters: Array<(error: unknown) => void>,
   ): void {
-    this.observer.sent();
+    if (this.announced) this.announced = false;
+    else this.observer.sent();
+    this.inFlight++;
     this.send(args, start, end).then(
       (seqs) => {
+        if (--this.inFlight === 0) this.expectNext();
         const first = Number(seqs[resolvers.length] ?? 0);
         let last = first;
         for (let i = 0; i < resolvers.length; i++) {
@@ -96,6 +129,7 @@ export class WriteBatch {
         queueMicrotask(() => this.observer.answered({ first, last }));
       },
       (error: unknown) => {
+        this.inFlight--;
         this.observer.answered(null);
         const mapped = toStoreError(error);
         for (const reject of rejecters) reject(mapped);
