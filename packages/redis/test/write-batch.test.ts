@@ -33,6 +33,8 @@ function heldCalls() {
   return { send, held };
 }
 
+const asIs = (seq: number | null) => seq;
+
 /** A few event-loop turns: the answers' promise jobs, then the batch's flush on `setImmediate`. */
 const turns = async () => {
   for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -48,7 +50,7 @@ describe('WriteBatch', () => {
     // 32 writers, each writing again as soon as its write resolved (a progress loop, some awaits deep).
     const writer = async () => {
       while (!stop) {
-        const seq = await batch.enqueue(['x']);
+        const seq = await batch.enqueue(['x'], asIs);
         written.push(seq!);
         await Promise.resolve();
       }
@@ -78,12 +80,12 @@ describe('WriteBatch', () => {
     const { seen, observer } = countingObserver();
     const { send, held } = heldCalls();
     const batch = new WriteBatch(send, observer);
-    const first = batch.enqueue(['a']);
+    const first = batch.enqueue(['a'], asIs);
     await turns();
     expect(seen.inFlight).toBe(1);
     held.shift()!();
     // Written on the answer: the call it goes in was counted already.
-    const second = first.then(() => batch.enqueue(['b']));
+    const second = first.then(() => batch.enqueue(['b'], asIs));
     await turns();
     expect(seen.inFlight).toBe(1);
     expect(held).toHaveLength(1);
@@ -92,5 +94,25 @@ describe('WriteBatch', () => {
     await turns();
     expect(seen.inFlight).toBe(0);
     expect(seen.idle).toBe(1); // only once no write came on the last answer
+  });
+
+  it('settles each write as the answer is read, before the call is answered; a settle that throws rejects its write only', async () => {
+    const order: string[] = [];
+    const observer: CallObserver = { sent() {}, answered(range) { order.push(`answered ${range?.first}-${range?.last}`); } };
+    const { send, held } = heldCalls();
+    const batch = new WriteBatch(send, observer);
+    const writes = [
+      batch.enqueue(['a'], (seq) => { order.push(`settled ${seq}`); return `event ${seq}`; }),
+      batch.enqueue(['b'], () => { throw new Error('no event'); }),
+      batch.enqueue(['c'], (seq) => { order.push(`settled ${seq}`); return `event ${seq}`; }),
+    ];
+    for (const write of writes) void write.then((value) => order.push(`resolved ${String(value)}`), () => {});
+    await turns();
+    held.shift()!();
+    const results = await Promise.allSettled(writes);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toEqual(new Error('no event'));
+    expect(order.slice(0, 4)).toEqual(['settled 1', 'settled 3', 'resolved event 1', 'resolved event 3']);
+    expect(order[4]).toBe('answered 0-3');
   });
 });
