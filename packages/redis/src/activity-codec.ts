@@ -52,6 +52,28 @@ class NumberText {
   }
 }
 
+/** A fraction's digits by its hundredths: `''`, `'.01'` … `'.99'`, without trailing zeros. */
+const HUNDREDTHS = Array.from({ length: 100 }, (_, i) => (i === 0 ? '' : `.${String(i).padStart(2, '0')}`.replace(/0$/, '')));
+
+/**
+ * The JSON of a progress value (0 to 100, or `null`). A whole number or hundredths — what reporters
+ * send (12, 12.5, 12.34) — is its whole part's digits (small integers: V8's number-string cache has
+ * them) and its hundredths' from a table: exactly `JSON.stringify`'s text, since the double nearest
+ * to c/100 prints as the shortest decimal that reads back as it, and decimals of two places are
+ * 0.01 apart, far more than a double's spacing below 1e9. Anything else by `JSON.stringify`, whose
+ * shortest-digits conversion (`FastDtoa`) of a fraction was about 3 % of the writing node's samples.
+ */
+export function progressText(progress: number | null): string {
+  if (progress !== null && progress >= 0 && progress < 1e9) {
+    const hundredths = Math.round(progress * 100);
+    if (hundredths / 100 === progress) {
+      const fraction = hundredths % 100;
+      return String((hundredths - fraction) / 100) + HUNDREDTHS[fraction]!;
+    }
+  }
+  return JSON.stringify(progress);
+}
+
 const updatedAtText = new NumberText();
 const leaseText = new NumberText();
 
@@ -66,7 +88,7 @@ export function liveText(a: Activity): string {
   if (progress === undefined || subtitle === undefined || updatedAt === undefined || leaseExpiresAt === undefined) {
     return JSON.stringify({ progress, subtitle, updatedAt, leaseExpiresAt });
   }
-  return '{"progress":' + JSON.stringify(progress) + ',"subtitle":' + JSON.stringify(subtitle) +
+  return '{"progress":' + progressText(progress) + ',"subtitle":' + JSON.stringify(subtitle) +
     ',"updatedAt":' + updatedAtText.of(updatedAt) + ',"leaseExpiresAt":' + leaseText.of(leaseExpiresAt) + '}';
 }
 

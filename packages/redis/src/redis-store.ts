@@ -41,6 +41,9 @@ export interface RedisStoreOptions {
   logger?: Logger;
 }
 
+/** A write's result as it is (see `WriteBatch.enqueue`). */
+const seqOf = (seq: number | null): number | null => seq;
+
 const STATES: ActivityState[] = ['running', 'completed', 'failed', 'cancelled', 'expired'];
 const silent: Logger = { info() {}, warn() {}, error() {} };
 
@@ -146,10 +149,15 @@ export class RedisStore implements ActivityStore {
   }
 
   /** `leaseBefore`: the lease expiry of the version it replaces (see {@link leaseToIndex}). */
-  private async writePlain(a: StoredActivity, expectSeq: number, docSeq: number, leaseBefore: number | null): Promise<ActivityEvent | null> {
+  private writePlain(a: StoredActivity, expectSeq: number, docSeq: number, leaseBefore: number | null): Promise<ActivityEvent | null> {
     // The common item is three values (see `write-many.lua`): one that re-scores the lease is marked 'l'.
     const lease = leaseToIndex(a, leaseBefore);
-    const seq = await this.writes.enqueue(lease === '' ? [a.id, expectSeq, liveText(a)] : ['l', a.id, expectSeq, liveText(a), lease]);
+    const args = lease === '' ? [a.id, expectSeq, liveText(a)] : ['l', a.id, expectSeq, liveText(a), lease];
+    return this.writes.enqueue(args, (seq) => this.wrotePlain(a, docSeq, seq));
+  }
+
+  /** The event of a plain write that took `seq` (`null`: its CAS failed), made as its answer is read. */
+  private wrotePlain(a: StoredActivity, docSeq: number, seq: number | null): ActivityEvent | null {
     if (seq === null) {
       this.recent.forget(a.id);
       return null;
@@ -173,7 +181,7 @@ export class RedisStore implements ActivityStore {
       'f', a.id, expect ?? '', change.type, text, a.state, a.runner ?? '',
       expect === null ? listMember(a) : '', expect === null ? a.parentId ?? '' : '',
       a.leaseExpiresAt ?? '', a.endedAt ?? '', a.updatedAt,
-    ]);
+    ], seqOf);
     if (seq === null) {
       this.recent.forget(a.id);
       return null;

@@ -52,6 +52,8 @@ export function defineScripts(redis: Redis): Record<ScriptName, ScriptCall> {
  * wraps its promise twice; a write call is sent for every 16 updates or so.
  */
 class ArgsCommand extends Command {
+  declare args: string[];
+
   constructor(name: string, head: readonly string[], body: ReadonlyArray<string | number>, start: number, end: number) {
     super(name, []);
     const args: string[] = new Array<string>(head.length + end - start);
@@ -67,6 +69,32 @@ class ArgsCommand extends Command {
     }
     this.args = args;
   }
+
+  /** The command as RESP text (see {@link respText}). */
+  override toWritable(): string {
+    return respText(this.name, this.args);
+  }
+}
+
+/**
+ * A command as RESP text, as ioredis's `toWritable` writes it, with each bulk length counted in
+ * characters and the whole text's UTF-8 length checked once: equal only when every character is
+ * ASCII (one byte each), as in nearly every write call. ioredis measures each argument's UTF-8
+ * length instead, a call into C++ per argument: with the text's concatenation and its flattening
+ * when written, about a tenth of the writing node's samples.
+ */
+export function respText(name: string, args: readonly string[]): string {
+  const text = resp(name, args, (arg) => arg.length);
+  return Buffer.byteLength(text) === text.length ? text : resp(name, args, (arg) => Buffer.byteLength(arg));
+}
+
+function resp(name: string, args: readonly string[], size: (arg: string) => number): string {
+  let text = '*' + (args.length + 1) + '\r\n$' + size(name) + '\r\n' + name + '\r\n';
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    text += '$' + size(arg) + '\r\n' + arg + '\r\n';
+  }
+  return text;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Activity } from '@activityd/protocol/types';
 import { applyPatch, newActivity, toPublic, type StoredActivity } from '@activityd/core';
-import { liveText, onlyLiveChanged } from '../src/activity-codec.js';
+import fc from 'fast-check';
+import { liveText, onlyLiveChanged, progressText } from '../src/activity-codec.js';
 
 // The live fields' JSON is what the hash and every node's rebuilt event carry: it must be exactly
 // what JSON.stringify of the four fields gives, whatever the remembered digits of the last call.
@@ -26,6 +27,21 @@ describe('liveText', () => {
       expect(liveText(a)).toBe(reference(a));
       JSON.parse(liveText(a));
     }
+  });
+});
+
+describe('progressText', () => {
+  it('is JSON.stringify of any progress: hundredths, other fractions, -0, null, out of range', () => {
+    for (const p of [null, 0, -0, 0.01, 0.07, 0.1, 0.29, 1.005, 12.3, 12.34, 12.345, 33.33, 99.99, 99.995, 100, 1e-7, 5e-324, 1e9 - 0.01, 1e9, 1e21, -1.5]) {
+      expect(progressText(p)).toBe(JSON.stringify(p));
+    }
+    fc.assert(fc.property(fc.integer({ min: 0, max: 10_000_000 }), (c) => {
+      expect(progressText(c / 100)).toBe(JSON.stringify(c / 100));
+      expect(progressText(c / 10)).toBe(JSON.stringify(c / 10));
+    }));
+    fc.assert(fc.property(fc.double({ min: 0, max: 1e10, noNaN: true }), (p) => {
+      expect(progressText(p)).toBe(JSON.stringify(p));
+    }));
   });
 });
 
