@@ -432,7 +432,8 @@ export class ActivityHub {
       this.fanouts.get('event')?.emit(event);
       return;
     }
-    const work = this.work.get(event.activity.id);
+    // Most hubs run no work in-process (a reporting service, a reading node): no lookup per event.
+    const work = this.work.size === 0 ? undefined : this.work.get(event.activity.id);
     if (work && event.type === 'activity.ended' && event.activity.state === 'cancelled') {
       // Logged: with several nodes, this line shows which node stopped the work.
       this.options.logger.info({ id: event.activity.id, nodeId: this.options.nodeId }, 'cancelled: aborting in-process work');
