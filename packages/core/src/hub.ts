@@ -358,7 +358,7 @@ export class ActivityHub {
    * the activity meanwhile; retries on a conflict. `next` returning `null` means "nothing to do".
    */
   private async mutate(
-    id: string, who: Principal, type: ActivityEventType, next: (a: StoredActivity) => StoredActivity | null,
+    id: string, who: Principal, type: ActivityEventType, next: (a: Readonly<StoredActivity>) => StoredActivity | null,
     { asReporter = false } = {},
   ): Promise<Activity> {
     // A service principal reports on any activity (DESIGN 11), also those it created for a user
@@ -368,10 +368,12 @@ export class ActivityHub {
       // The first attempt may start from a store's possibly stale copy (no round trip): only a write
       // that passes the CAS counts from it; any other outcome is decided again on the stored copy.
       const maybeStale = attempt === 0 && this.store.getForUpdate !== undefined;
-      // A copy held in memory is taken without an await: an update then costs one promise fewer.
+      // A copy held in memory is taken without an await: an update then costs one promise fewer. It
+      // may be the store's own record (see `heldForUpdate`): `next` returns a new object, and
+      // nothing below reads `current` after the write's await.
       const stored = maybeStale ? this.store.heldForUpdate?.(id) ?? await this.store.getForUpdate!(id) : await this.store.get(id);
       let changed: StoredActivity | null;
-      let current: StoredActivity;
+      let current: Readonly<StoredActivity>;
       try {
         current = requireVisible(reach, id, stored);
         changed = next(current);
@@ -430,7 +432,8 @@ export class ActivityHub {
       this.fanouts.get('event')?.emit(event);
       return;
     }
-    const work = this.work.get(event.activity.id);
+    // Most hubs run no work in-process (a reporting service, a reading node): no lookup per event.
+    const work = this.work.size === 0 ? undefined : this.work.get(event.activity.id);
     if (work && event.type === 'activity.ended' && event.activity.state === 'cancelled') {
       // Logged: with several nodes, this line shows which node stopped the work.
       this.options.logger.info({ id: event.activity.id, nodeId: this.options.nodeId }, 'cancelled: aborting in-process work');

@@ -79,8 +79,10 @@ export interface ActivityStore {
   /**
    * Optional, with `getForUpdate`: the copy it would start from when the store holds one in memory,
    * at once (no promise); `undefined` when it holds none, and the hub then asks `getForUpdate`.
+   * It may be the store's own record, which the store changes in place later: the hub reads it
+   * before awaiting anything, never modifies it, and keeps or returns only copies of it.
    */
-  heldForUpdate?(id: string): StoredActivity | undefined;
+  heldForUpdate?(id: string): Readonly<StoredActivity> | undefined;
   /** Lists activities, newest first, paged by an opaque cursor. */
   list(query: ActivityQuery): Promise<ActivityPage>;
   /** Running remote activities whose lease lapsed at or before `now`. */

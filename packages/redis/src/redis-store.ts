@@ -216,9 +216,12 @@ export class RedisStore implements ActivityStore {
     return stored.activity;
   }
 
-  /** {@link getForUpdate}'s copy when this node holds one (see {@link RecentActivities}), at once. */
-  heldForUpdate(id: string): StoredActivity | undefined {
-    return this.recent.lookup(id);
+  /**
+   * {@link getForUpdate}'s copy when this node holds one, at once: the record itself, not a copy
+   * (see {@link RecentActivities.held}), as the port allows.
+   */
+  heldForUpdate(id: string): Readonly<StoredActivity> | undefined {
+    return this.recent.held(id);
   }
 
   async list(query: ActivityQuery): Promise<ActivityPage> {

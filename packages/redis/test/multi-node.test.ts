@@ -30,6 +30,24 @@ async function cluster(n: number, options: Partial<HubOptions> = {}) {
 
 
 describe.runIf(available)('hubs on one Redis', () => {
+  it('what an update returns and dispatches stays as it was through later updates, without a runner', async () => {
+    const { nodes: [a, b] } = await cluster(2);
+    const one = await a!.hub.create({ type: 'upload' }, SYSTEM);
+    // The writing node starts each update from the record it holds in memory (`heldForUpdate`).
+    const returned = [];
+    for (let i = 1; i <= 5; i++) returned.push(await a!.hub.update(one.id, { progress: i * 10 }, SYSTEM));
+    await until(() => a!.events.length === 6 && b!.events.length === 6);
+    const seen = [...a!.events, ...b!.events].map((e) => e.activity);
+    const before = structuredClone({ returned, seen });
+    for (let i = 6; i <= 9; i++) await a!.hub.update(one.id, { progress: i * 10 }, SYSTEM);
+    await until(() => a!.events.length === 10 && b!.events.length === 10);
+    expect({ returned, seen }).toEqual(before);
+    expect(returned.map((r) => r.progress)).toEqual([10, 20, 30, 40, 50]);
+    for (const activity of [...returned, ...a!.events.map((e) => e.activity), ...b!.events.map((e) => e.activity)]) {
+      expect(Object.keys(activity)).not.toContain('runner');
+    }
+  });
+
   it('every node sees every event, in one global seq order, whichever node wrote it', async () => {
     const { nodes: [a, b] } = await cluster(2);
     const one = await a!.hub.create({ type: 'upload' }, SYSTEM);

@@ -15,7 +15,7 @@ describe('RecentActivities', () => {
     expect(recent.at('a', 3)).toBeDefined();
     const newer = version('a', 5);
     recent.keep(newer, null, 5);
-    expect(recent.at('a', 5)?.activity).toEqual(newer);
+    expect(recent.at('a', 5)?.activity).toEqual({ ...newer, runner: null });
     expect(recent.at('a', 3)).toBeUndefined();
     recent.keep(version('a', 6, 'completed'), null, 6);
     expect(recent.lookup('a')).toBeUndefined();
@@ -32,7 +32,7 @@ describe('RecentActivities', () => {
     const recent = new RecentActivities(10);
     recent.keep(first, null, first.seq);
     recent.keep(later, null, first.seq);
-    expect(recent.at(first.id, later.seq)?.activity).toEqual(later);
+    expect(recent.at(first.id, later.seq)?.activity).toEqual({ ...later, runner: null });
     expect(recent.at(first.id, later.seq)?.activity).not.toBe(later);
   });
 
@@ -44,9 +44,24 @@ describe('RecentActivities', () => {
     recent.keep(later, 'node-1', 1);
     expect(recent.at('a', 1)).toBeUndefined();
     expect(recent.at('a', 4)).toMatchObject({ activity: later, runner: 'node-1', docSeq: 1 });
-    expect(recent.onDocument('a', 1)?.activity).toEqual(later);
+    expect(recent.onDocument('a', 1)?.activity).toEqual({ ...later, runner: 'node-1' });
     expect(recent.onDocument('a', 4)).toBeUndefined();
     expect(recent.lookup('a')).toMatchObject({ id: 'a', seq: 4, runner: 'node-1' });
+  });
+
+  it('held gives the record itself, with its runner, changed in place by a later version; lookup a copy', () => {
+    const recent = new RecentActivities(10);
+    recent.keep(version('a', 1), 'node-1', 1);
+    const held = recent.held('a')!;
+    const copy = recent.lookup('a')!;
+    expect(held).toMatchObject({ id: 'a', seq: 1, runner: 'node-1' });
+    expect(copy).toEqual(held);
+    expect(copy).not.toBe(held);
+    recent.keep(version('a', 2), null, 2);
+    expect(recent.held('a')).toBe(held);
+    expect(held).toMatchObject({ seq: 2, runner: null });
+    expect(copy).toMatchObject({ seq: 1, runner: 'node-1' });
+    expect(recent.held('b')).toBeUndefined();
   });
 
   it('past its capacity drops a copy that did not change rather than one that did', () => {
